@@ -1,0 +1,341 @@
+"""Layers and networks built on ``Tensor``, with PyTorch's names and defaults.
+
+See chapter 2, "A network as a module". A ``Module`` finds its parameters and
+sub-modules by attribute assignment: ``self.fc = Linear(2, 16)`` registers a
+child, ``self.weight = Tensor(w, requires_grad=True)`` a parameter, so
+``parameters()`` and ``named_parameters()`` need no bookkeeping from you.
+Names are dotted paths in assignment order, e.g. ``layers.0.weight``.
+
+Random initial weights come from the ``rng`` you pass. Without one, layers
+draw from the package's default generator, ``DEFAULT_RNG``, seeded with 0
+when ``bpcourse.nn`` is imported (reset it with ``manual_seed``), so a
+notebook that builds its layers in the same order gets the same weights.
+"""
+
+import math
+
+import numpy as np
+
+from . import functional as F
+from . import init as _init
+from .tensor import Tensor
+
+__all__ = [
+    "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity",
+    "MLP", "Residual", "ResidualBlock", "LayerNorm", "manual_seed", "DEFAULT_RNG",
+]
+
+DEFAULT_RNG = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Reseed ``DEFAULT_RNG``, the generator used by layers built without ``rng=``."""
+    DEFAULT_RNG.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+
+
+class Module:
+    """Base class: subclasses set attributes in ``__init__`` and define ``forward``."""
+
+    def __new__(cls, *args, **kwargs):
+        # set up the registries here, so subclasses need not call super().__init__()
+        self = object.__new__(cls)
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_parameters", {})
+        return self
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Calling a module runs its forward. Binding __call__ to forward directly
+        # saves a Python call per layer, which shows on small networks.
+        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
+            cls.__call__ = cls.__dict__["forward"]
+
+    def __setattr__(self, name, value):
+        self._modules.pop(name, None)
+        self._parameters.pop(name, None)
+        if isinstance(value, Module):
+            self._modules[name] = value
+        elif isinstance(value, Tensor) and value.requires_grad:
+            self._parameters[name] = value
+        object.__setattr__(self, name, value)
+
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def named_parameters(self, prefix=""):
+        """[(dotted name, parameter)], each parameter once, in a stable order."""
+        out, seen = [], set()
+        for mod_name, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((f"{mod_name}.{name}" if mod_name else name, p))
+        return out
+
+    def parameters(self):
+        """Every parameter (a Tensor with requires_grad=True), as a list."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_modules(self, prefix=""):
+        """[(dotted name, module)] for this module ('' ) and every descendant."""
+        out = [(prefix, self)]
+        for name, child in self._modules.items():
+            out.extend(child.named_modules(f"{prefix}.{name}" if prefix else name))
+        return out
+
+    def modules(self):
+        return [m for _, m in self.named_modules()]
+
+    def children(self):
+        return list(self._modules.values())
+
+    def zero_grad(self):
+        """Forget every parameter's gradient (``grad = None``, PyTorch's default)."""
+        for p in self._parameters.values():
+            p.grad = None
+        for child in self._modules.values():
+            child.zero_grad()
+
+    def num_parameters(self):
+        return sum(p.data.size for p in self.parameters())
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        children = self._modules
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, child in children.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"
+
+
+def _resolve_init(init):
+    if init is None or callable(init):
+        return init
+    fn = getattr(_init, str(init), None)
+    if fn is None or init not in _init.__all__:
+        raise ValueError(f"unknown init {init!r}; use a function of (shape, rng=) or one of "
+                         f"{', '.join(_init.__all__[2:])}")
+    return fn
+
+
+class Linear(Module):
+    """y = x W^T + b, with W of shape (out_features, in_features), b of shape (out_features,).
+
+    Default initialization is PyTorch's: W and b uniform in +-1/sqrt(in_features)
+    (Kaiming-uniform with a = sqrt 5). ``init`` replaces it for the weight:
+    a function ``init(shape, rng=rng)`` or the name of one in ``bpcourse.init``
+    (e.g. "xavier_uniform"); the bias then starts at zero.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, rng=None, init=None):
+        rng = DEFAULT_RNG if rng is None else rng
+        self.in_features, self.out_features = in_features, out_features
+        shape = (out_features, in_features)
+        fn = _resolve_init(init)
+        if fn is None:
+            w = _init.kaiming_uniform(shape, a=math.sqrt(5.0), rng=rng)
+        else:
+            w = np.asarray(fn(shape, rng=rng), dtype=np.float64)
+            if w.shape != shape:
+                raise ValueError(f"Linear: init returned shape {w.shape}, expected {shape}")
+        self.weight = Tensor(w, requires_grad=True)
+        if bias:
+            bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+            b = rng.uniform(-bound, bound, out_features) if fn is None else np.zeros(out_features)
+            self.bias = Tensor(b, requires_grad=True)
+        else:
+            self.bias = None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
+
+
+class Sequential(Module):
+    """Modules applied in order; children are named "0", "1", ..."""
+
+    def __init__(self, *modules):
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
+            setattr(self, str(i), m)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(list(self._modules.values()))
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return x.relu()
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return x.sigmoid()
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU,
+                "identity": Identity, "linear": Identity}
+
+
+def _activation(activation):
+    """A new activation module from a name, a Module class or a factory."""
+    if isinstance(activation, str):
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; use one of "
+                             f"{', '.join(_ACTIVATIONS)}")
+        return _ACTIVATIONS[activation]()
+    if isinstance(activation, Module):
+        return activation  # stateless activations can be shared
+    module = activation()
+    if not isinstance(module, Module):
+        raise TypeError("activation must be a name, a Module, or a callable returning a Module")
+    return module
+
+
+class MLP(Module):
+    """Linear layers of the given ``sizes`` with ``activation`` between them.
+
+    ``MLP([2, 16, 16, 2], activation="tanh")`` is Linear(2,16), Tanh,
+    Linear(16,16), Tanh, Linear(16,2): no activation after the last layer
+    (its outputs are logits). Parameters are named ``layers.0.weight``, ...
+    """
+
+    def __init__(self, sizes, activation="relu", rng=None, init=None, bias=True):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        rng = DEFAULT_RNG if rng is None else rng
+        mods = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            mods.append(Linear(n_in, n_out, bias=bias, rng=rng, init=init))
+            if i < len(sizes) - 2:
+                mods.append(_activation(activation))
+        self.sizes = sizes
+        self.layers = Sequential(*mods)
+
+    @property
+    def linears(self):
+        """The Linear layers, first to last (for per-layer gradient norms)."""
+        return [m for m in self.layers if isinstance(m, Linear)]
+
+    def forward(self, x):
+        return self.layers(x)
+
+    def extra_repr(self):
+        return f"sizes={self.sizes}"
+
+
+class Residual(Module):
+    """x + f(x): the identity path lets the gradient skip ``f``.
+
+    d out / d x = I + d f / d x, so a stack of blocks multiplies Jacobians of
+    the form (I + ...) instead of (...): see chapter 6, "Residual connections".
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def forward(self, x):
+        return x + self.fn(x)
+
+
+class ResidualBlock(Module):
+    """h + act(W norm(h) + b): one width-preserving residual layer for deep stacks.
+
+    ``norm=True`` adds a LayerNorm before the linear map (pre-norm). The
+    linear map is ``.linear``, so its ``weight.grad`` gives the gradient
+    norm at this depth. See chapter 6, "Residual connections".
+    """
+
+    def __init__(self, width, activation="relu", norm=False, rng=None, init=None):
+        rng = DEFAULT_RNG if rng is None else rng
+        self.norm = LayerNorm(width) if norm else None
+        self.linear = Linear(width, width, rng=rng, init=init)
+        self.act = _activation(activation)
+
+    def forward(self, x):
+        h = self.norm(x) if self.norm is not None else x
+        return x + self.act(self.linear(h))
+
+
+class LayerNorm(Module):
+    """Normalize each example over its last axes, then scale and shift.
+
+        y = (x - mean) / sqrt(var + eps) * gamma + beta
+
+    mean and the (biased) variance are over the last ``len(normalized_shape)``
+    axes, as PyTorch; gamma (``weight``) starts at 1 and beta (``bias``) at 0.
+    See chapter 6, "Normalization".
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        if elementwise_affine:
+            self.weight = Tensor(np.ones(self.normalized_shape), requires_grad=True)
+            self.bias = Tensor(np.zeros(self.normalized_shape), requires_grad=True)
+        else:
+            self.weight = self.bias = None
+
+    def forward(self, x):
+        k = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
+            raise ValueError(f"LayerNorm: input of shape {x.shape} does not end with "
+                             f"normalized_shape {self.normalized_shape}")
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mu = x.mean(axis=axes, keepdims=True)
+        d = x - mu
+        var = (d * d).mean(axis=axes, keepdims=True)
+        y = d / (var + self.eps).sqrt()
+        if self.weight is not None:
+            y = y * self.weight + self.bias
+        return y
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}"
