@@ -1,0 +1,38 @@
+"""Checks for the course's exercises: ``bpcourse.check.<exercise>(your_function)``.
+
+Each chapter's checks live in their own module (``ch01.py``, ``ch05.py``, ...)
+and register themselves by name, so every check is reachable here, in one
+flat namespace: ``check.local_grads``, ``check.adam_step``. The machinery is
+in ``_core.py``; how to write an exercise is in CONTRIBUTING.md.
+
+    >>> from bpcourse import check
+    >>> check.adam_step(adam_step)        # doctest: +SKIP
+    ✓ adam_step: 16/16 cases
+"""
+
+import importlib
+
+from ._core import MIME, REGISTRY, TOL, Case, CheckFailed, Exercise, Mistake, Result, rel_error
+from ._core import install_handler as _install_handler
+
+__all__ = ["CheckFailed", "Result", "Exercise", "Case", "Mistake", "REGISTRY", "TOL", "MIME",
+           "rel_error"]
+
+# One line per chapter module, in chapter order: importing it registers its checks.
+CHAPTERS = [
+    "ch01",
+    "ch02",
+    "ch03",
+    "ch05",
+]
+
+for _module in CHAPTERS:
+    importlib.import_module(f".{_module}", __name__)
+
+for _name, _exercise in REGISTRY.items():
+    if _name in globals():
+        raise ImportError(f"check name {_name!r} clashes with bpcourse.check.{_name}")
+    globals()[_name] = _exercise
+    __all__.append(_name)
+
+_install_handler()   # in Jupyter, a failed check shows its report, not a traceback

@@ -1,0 +1,85 @@
+"""Every exercise's check against its catalogue of wrong solutions.
+
+Each chapter keeps wrong answers written as a learner would write them in
+``tests/catalogue/chNN.py``, as ``CATALOGUE = {exercise: [(wrong_fn, mistake
+or None), ...]}``. For every exercise the check registers, this file asserts:
+the reference passes every case; a stub is "not attempted"; the catalogue
+holds at least four wrong solutions, each naming a different mistake the
+check knows; each is rejected, and where the entry names its mistake, the
+check recognises exactly that one and shows its hint.
+Chapter files (test_check_chNN*.py) test what is particular to each check.
+"""
+
+import importlib.util
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpcourse import check
+from bpcourse.check import REGISTRY, CheckFailed
+
+# The catalogue's wrong solutions divide by zero and overflow on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+# Where an answer is a choice among a few letters there are fewer wrong ones.
+MIN_WRONG = {"memory_prediction": 3}
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location(f"catalogue_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CATALOGUE
+
+
+CATALOGUE = {}
+for _path in sorted((Path(__file__).parent / "catalogue").glob("ch*.py")):
+    CATALOGUE.update(_load(_path))
+
+NAMES = sorted(REGISTRY)
+ENTRIES = [(name, fn, mistake) for name in NAMES for fn, mistake in CATALOGUE.get(name, [])]
+
+
+def test_every_exercise_has_a_catalogue_and_every_catalogue_an_exercise():
+    assert set(CATALOGUE) == set(REGISTRY)
+    assert all(getattr(check, name) is REGISTRY[name] for name in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_passes_every_case(name):
+    exercise = REGISTRY[name]
+    result = exercise.run(exercise.reference)
+    assert result.status == "passed", str(result)
+    assert result.passed == result.total == len(exercise.cases())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stub_is_not_attempted(name):
+    def stub(*args, **kwargs):
+        raise NotImplementedError("Exercise N.k")
+
+    stub.__signature__ = inspect.signature(REGISTRY[name].reference)
+    assert REGISTRY[name].run(stub).status == "not attempted"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_catalogue_is_large_enough_and_names_real_mistakes(name):
+    named = [m for _, m in CATALOGUE[name] if m]
+    assert len(named) >= MIN_WRONG.get(name, 4)
+    assert len(set(named)) == len(named), "each named entry shows a different mistake"
+    assert set(named) <= {m.name for m in REGISTRY[name].mistakes}
+
+
+@pytest.mark.parametrize("name,wrong,mistake", ENTRIES,
+                         ids=[f"{name}-{fn.__name__}" for name, fn, _ in ENTRIES])
+def test_wrong_solution_is_rejected_and_its_mistake_named(name, wrong, mistake):
+    with np.errstate(all="ignore"), pytest.raises(CheckFailed) as info:
+        REGISTRY[name](wrong)
+    result = info.value.result
+    assert result.status == "failed" and result.passed < result.total
+    if mistake is not None:
+        assert result.mistake == mistake, f"{wrong.__name__}: recognised {result.mistake!r}"
+        hint = next(m.hint for m in REGISTRY[name].mistakes if m.name == mistake)
+        assert hint in result.hint and hint in str(info.value)

@@ -1,0 +1,110 @@
+"""Exercise 5.1 (adam_step): the check's truth against PyTorch, and every outcome."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from bpcourse import check, optim
+from bpcourse.check import CheckFailed, ch05, rel_error
+
+# the catalogue's wrong solutions divide by zero on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+_spec = importlib.util.spec_from_file_location(
+    "catalogue_ch05", Path(__file__).parent / "catalogue" / "ch05.py")
+catalogue = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(catalogue)
+
+EXERCISE = check.adam_step
+CASES = EXERCISE.cases()
+
+
+def _torch_adam(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One step of torch.optim.Adam, from the state (m, v, t), in float64."""
+    p = torch.nn.Parameter(torch.tensor(theta, dtype=torch.float64))
+    opt = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    opt.state[p] = {"step": torch.tensor(float(t), dtype=torch.float64),
+                    "exp_avg": torch.tensor(m, dtype=torch.float64),
+                    "exp_avg_sq": torch.tensor(v, dtype=torch.float64)}
+    p.grad = torch.tensor(g, dtype=torch.float64)
+    opt.step()
+    state = opt.state[p]
+    return (p.detach().numpy(), state["exp_avg"].numpy(), state["exp_avg_sq"].numpy(),
+            int(state["step"].item()))
+
+
+@pytest.mark.parametrize("k", range(1, len(CASES) + 1))
+def test_the_checks_truth_is_pytorchs_adam(k):
+    case = CASES[k - 1]
+    expected = EXERCISE._expected(case)
+    got = _torch_adam(*case.args, **case.kwargs)
+    for e, g in zip(expected[:3], got[:3], strict=True):
+        assert rel_error(e, g) <= 1e-12
+    assert expected[3] == got[3] == case.args[4] + 1
+    if case.args[4] == 0:   # before the first step the moments are zero, as in a fresh Adam
+        assert not np.any(case.args[2]) and not np.any(case.args[3])
+
+
+def test_the_check_uses_the_packages_reference():
+    assert EXERCISE.reference is optim.adam_step
+    assert len(CASES) == 16 and len({c.label for c in CASES}) >= 10
+
+
+def test_reference_passes():
+    result = EXERCISE(optim.adam_step)
+    assert (result.status, result.passed, result.total) == ("passed", 16, 16)
+    assert str(result) == "✓ adam_step: 16/16 cases"
+
+
+def test_the_notebook_solution_passes():
+    def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+    assert EXERCISE(adam_step).ok
+
+
+def test_stub_is_not_attempted():
+    def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        """Exercise 5.1: one step of Adam. Returns (theta, m, v, t)."""
+        raise NotImplementedError("Exercise 5.1")
+
+    result = EXERCISE(adam_step)
+    assert result.status == "not attempted"
+    assert result.to_json()["status"] == "not attempted"
+
+
+def test_eps_inside_sqrt_fails_only_where_eps_matters():
+    # sqrt(v̂ + eps) and sqrt(v̂) + eps differ only when v̂ is small: the
+    # tiny-gradient and large-eps cases exist to catch it.
+    with pytest.raises(CheckFailed) as info:
+        EXERCISE(catalogue.adam_eps_in_sqrt)
+    assert "tiny gradients" in str(info.value)
+    assert info.value.result.passed >= 10   # the ordinary cases pass
+
+
+def test_in_place_update_is_named_as_such():
+    with pytest.raises(CheckFailed) as info:
+        EXERCISE(catalogue.adam_in_place)
+    assert "changed its input `m`" in str(info.value)
+
+
+def test_first_case_is_reproducible_from_the_report():
+    with pytest.raises(CheckFailed) as info:
+        EXERCISE(catalogue.adam_plus_sign)
+    assert "case = bpcourse.check.adam_step.case(1)" in info.value.result.reproduce
+    case = EXERCISE.case(1)
+    theta, *_ = catalogue.adam_plus_sign(*case.args, **case.kwargs)
+    # the report's "Got" is exactly what the learner's function returns
+    assert np.array2string(theta, precision=8, separator=", ") in str(info.value)
+
+
+def test_module_docstring_names_the_chapter():
+    assert 'chapter 5, "Adam"' in ch05.__doc__

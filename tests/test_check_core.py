@@ -1,0 +1,494 @@
+"""The check machinery (bpcourse/check/_core.py) on small exercises made for the test."""
+
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from bpcourse.check import _core
+from bpcourse.check._core import (
+    FAILED,
+    NOT_ATTEMPTED,
+    PASSED,
+    REGISTRY,
+    Case,
+    CheckFailed,
+    Exercise,
+    Mistake,
+    rel_error,
+)
+
+
+def _scale(x, a=2.0):
+    """Reference of the toy exercise: a new array a·x."""
+    return a * x
+
+
+def _pair(u, w):
+    return float(u + w), float(u - w)
+
+
+@pytest.fixture
+def toy():
+    """A toy exercise, registered for the test and removed after."""
+    exercise = Exercise(
+        id="0.1", name="_toy_scale", reference=_scale,
+        cases=[Case((np.array([1.0, -2.0, 3.0]),), label="three numbers"),
+               Case((np.array([[0.5, 0.0], [1.0, 4.0]]),), {"a": -1.5}, label="a matrix")],
+        random_cases=lambda rng: [Case((rng.normal(size=4),), label="random")
+                                  for _ in range(3)],
+        mistakes=[Mistake("forgot a", "Multiply by a.", lambda x, a=2.0: x.copy()),
+                  Mistake("a squared", "Use a once.", lambda x, a=2.0: a * a * x)],
+        hint="Return a times x.", time_limit=0.5)
+    yield exercise
+    REGISTRY.pop("_toy_scale")
+
+
+@pytest.fixture
+def toy_pair():
+    exercise = Exercise(id="0.2", name="_toy_pair", reference=_pair,
+                        cases=[Case((3.0, 1.0)), Case((-2.0, 0.5))], returns=("s", "d"))
+    yield exercise
+    REGISTRY.pop("_toy_pair")
+
+
+def test_rel_error_is_the_stated_formula():
+    # |1 - 1.1| / (1 + 1.1) = 0.1/2.1; the floor 1e-8 applies near zero
+    assert rel_error(1.0, 1.1) == pytest.approx(0.1 / 2.1, rel=1e-12)
+    assert rel_error([0.0, 2.0], [1e-10, 2.0]) == pytest.approx(1e-10 / 1e-8, rel=1e-9)
+    assert rel_error([1.0, np.nan], [1.0, np.nan]) == 0.0      # NaN in the same place
+    assert rel_error([1.0], [np.nan]) == np.inf
+    assert rel_error(np.zeros(0), np.zeros(0)) == 0.0
+
+
+def test_reference_passes_and_counts_cases(toy):
+    result = toy(_scale)
+    assert result.status == PASSED and result.passed == result.total == 5
+    assert str(result) == "✓ _toy_scale: 5/5 cases"
+    assert result.to_json() == {"exercise": "0.1", "name": "_toy_scale", "status": "passed",
+                                "passed": 5, "total": 5, "mistake": ""}
+
+
+def test_random_cases_are_the_same_every_time(toy):
+    first, second = toy.cases(), toy.cases()
+    assert len(first) == 5
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a.args[0], b.args[0])
+    assert toy.case(3).label == "random"
+
+
+def test_not_attempted_is_a_note_not_an_error(toy):
+    def stub(x, a=2.0):
+        raise NotImplementedError("Exercise 0.1")
+
+    result = toy(stub)          # no exception
+    assert result.status == NOT_ATTEMPTED and result.passed == 0
+    assert "not attempted" in str(result)
+
+
+def test_not_implemented_after_some_cases_is_a_failure(toy):
+    def partial(x, a=2.0):
+        if x.ndim == 2:
+            raise NotImplementedError("matrices later")
+        return a * x
+
+    with pytest.raises(CheckFailed) as info:
+        toy(partial)
+    assert info.value.result.status == FAILED
+    assert "NotImplementedError" in str(info.value)
+
+
+def test_wrong_values_report_case_expected_got_tolerance_hint(toy):
+    with pytest.raises(CheckFailed) as info:
+        toy(lambda x, a=2.0: a * a * x)
+    result = info.value.result
+    assert result.mistake == "a squared" and "Use a once." in result.hint
+    text = str(info.value)
+    for part in ("Case: 1 (three numbers)", "Expected: array([ 2., -4.,  6.])",
+                 "Got: array([ 4., -8., 12.])", "> tolerance 1e-07",
+                 "max |x - y| / max(1e-8, |x| + |y|)",
+                 "case = bpcourse.check._toy_scale.case(1)"):
+        assert part in text, part
+    # wrong on every case: rel. error |4-2|/(4+2) = 1/3 on case 1
+    assert result.passed == 0 and result.total == 5
+    assert "relative error of the result is 3.33e-01" in text
+
+
+def test_unrecognised_mistake_gets_the_general_hint(toy):
+    with pytest.raises(CheckFailed) as info:
+        toy(lambda x, a=2.0: a * x + 1)
+    assert info.value.result.mistake == ""
+    assert info.value.result.hint == "Return a times x."
+
+
+def test_signature_is_checked_before_calling(toy):
+    calls = []
+
+    def one_arg(x):   # the case with a=... cannot be bound
+        calls.append(x)
+        return 2 * x
+
+    with pytest.raises(CheckFailed) as info:
+        toy(one_arg)
+    assert calls == []
+    assert "cannot be called" in str(info.value) and "'a'" in str(info.value)
+
+
+def test_not_a_function(toy):
+    with pytest.raises(CheckFailed) as info:
+        toy(None)
+    assert "expected your function, got None" in str(info.value)
+
+
+def test_none_returned(toy):
+    def no_return(x, a=2.0):
+        a * x
+
+    with pytest.raises(CheckFailed) as info:
+        toy(no_return)
+    assert "returned None" in str(info.value) and "`return` missing" in str(info.value)
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda x, a=2.0: list(a * x), "is a list; it should be a numpy array of shape (3,)"),
+    (lambda x, a=2.0: (a * x)[:2], "has shape (2,); it should have shape (3,)"),
+    (lambda x, a=2.0: (a * x).astype(np.float32), "has dtype float32; it should be float64"),
+    (lambda x, a=2.0: float((a * x).sum()), "is a float; it should be a numpy array"),
+])
+def test_type_shape_dtype(toy, fn, message):
+    with pytest.raises(CheckFailed) as info:
+        toy(fn)
+    assert message in str(info.value)
+
+
+def test_tuple_length_and_element_names(toy_pair):
+    with pytest.raises(CheckFailed) as info:
+        toy_pair(lambda u, w: u + w)
+    assert "it should be a tuple of 2 values" in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        toy_pair(lambda u, w: (u + w, np.array([u - w])))
+    assert "d is a numpy array" in str(info.value)
+    assert toy_pair(lambda u, w: [u + w, u - w]).status == PASSED   # a list is fine
+
+
+def test_nan_is_reported_where_it_is(toy):
+    def nan_at_one(x, a=2.0):
+        y = a * x
+        y[1] = np.nan
+        return y
+
+    with pytest.raises(CheckFailed) as info:
+        toy(nan_at_one)
+    assert "contains NaN at index (1,)" in str(info.value)
+
+
+def test_mutating_an_input_is_caught(toy):
+    def in_place(x, a=2.0):
+        x *= a
+        return x
+
+    with pytest.raises(CheckFailed) as info:
+        toy(in_place)
+    assert "changed its input `x`" in str(info.value)
+
+
+def test_exception_is_reported_with_the_learners_line(toy):
+    def broken(x, a=2.0):
+        y = a * x
+        return y @ np.ones(7)   # wrong size
+
+    with pytest.raises(CheckFailed) as info:
+        toy(broken)
+    text = str(info.value)
+    assert "raised ValueError" in text
+    assert "line 3 of broken: return y @ np.ones(7)" in text
+
+
+def test_endless_loop_is_stopped_in_the_main_thread(toy):
+    before = signal.getsignal(signal.SIGALRM)
+
+    def endless(x, a=2.0):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    with pytest.raises(CheckFailed) as info:
+        toy(endless)
+    assert time.perf_counter() - start < 3.0
+    assert "ran for more than 0.5 s and was stopped" in str(info.value)
+    assert signal.getsignal(signal.SIGALRM) is before        # handler restored
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_endless_loop_is_stopped_away_from_the_main_thread(toy):
+    box = {}
+    threads_before = threading.active_count()
+
+    def endless(x, a=2.0):
+        while True:
+            pass
+
+    def run():
+        box["result"] = toy.run(endless)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert "was stopped" in str(box["result"])
+    # the learner's thread was interrupted too, not left spinning
+    time.sleep(0.2)
+    assert threading.active_count() == threads_before
+
+
+def test_except_exception_cannot_swallow_the_time_limit(toy):
+    def stubborn(x, a=2.0):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:
+                pass
+
+    with pytest.raises(CheckFailed) as info:
+        toy(stubborn)
+    assert "was stopped" in str(info.value)
+
+
+def test_names_are_unique(toy):
+    with pytest.raises(ValueError, match="already used by exercise 0.1"):
+        Exercise(id="9.9", name="_toy_scale", reference=_scale, cases=[])
+
+
+def test_observe_compares_a_change_to_the_inputs():
+    def fill(box):
+        box["grad"] = 2.0 * box["x"]
+
+    exercise = Exercise(id="0.3", name="_toy_fill", reference=fill,
+                        cases=[Case(({"x": 1.5, "grad": 0.0},))],
+                        observe=lambda returned, args, kwargs: args[0]["grad"])
+    try:
+        assert exercise(fill).status == PASSED
+        with pytest.raises(CheckFailed):
+            exercise(lambda box: box.update(grad=box["x"]))
+    finally:
+        REGISTRY.pop("_toy_fill")
+
+
+def test_accept_allows_other_right_answers():
+    exercise = Exercise(id="0.4", name="_toy_order", reference=lambda: ["a", "b", "c"],
+                        cases=[Case()],
+                        accept=lambda got, exp, case: None if sorted(got) == exp
+                        else "not a permutation of a, b, c")
+    try:
+        assert exercise(lambda: ["c", "a", "b"]).status == PASSED
+        with pytest.raises(CheckFailed, match="not a permutation"):
+            exercise(lambda: ["a", "a", "c"])
+    finally:
+        REGISTRY.pop("_toy_order")
+
+
+def test_display_html_text_and_json(toy):
+    passed = toy.run(_scale)
+    bundle, metadata = passed.mimebundle()
+    assert bundle["text/plain"] == "✓ _toy_scale: 5/5 cases"
+    assert "#009E73" in bundle["text/html"] and "5/5 cases" in bundle["text/html"]
+    assert metadata[_core.MIME]["status"] == "passed"
+    assert set(bundle) == {"text/plain", "text/html"}   # nothing the website cannot render
+    failed = toy.run(lambda x, a=2.0: x.copy())
+    html = failed._repr_html_()
+    assert "#D55E00" in html and "Hint:" in html and "forgot a" in html
+    assert "<script" not in html
+
+
+def test_jupyter_handler_shows_the_report_and_one_line():
+    shown, published = [], []
+
+    class Shell:
+        def _showtraceback(self, etype, value, stb):
+            published.append(stb)
+
+    result = _core.Result("0.1", "x", FAILED, 1, 2, "x: wrong values on 1 of 2 cases",
+                          mistake="a squared")
+    result._ipython_display_ = lambda: shown.append(True)
+    stb = _core._on_check_failed(Shell(), CheckFailed, CheckFailed(result), None)
+    assert shown == [True]
+    assert stb == published[0] == [
+        "CheckFailed: exercise 0.1: x: wrong values on 1 of 2 cases; looks like: a squared "
+        "(report above)"]
+
+
+# ---------------------------------------------------------------------------
+# Bad learner input, for every registered check (every chapter's, too)
+# ---------------------------------------------------------------------------
+
+import copy  # noqa: E402
+import inspect  # noqa: E402
+
+import bpcourse.check  # noqa: E402,F401  (registers every chapter's checks)
+
+CHECKS = sorted(name for name in REGISTRY if not name.startswith("_"))
+
+
+def _first(value, kind):
+    """Path (list of indices) to the first leaf of ``kind`` in value, or None."""
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return []
+    if isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            path = _first(item, kind)
+            if path is not None:
+                return [i, *path]
+    return None
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    items = list(value)
+    items[path[0]] = _replace(items[path[0]], path[1:], new)
+    return type(value)(items) if isinstance(value, tuple) else items
+
+
+def _like(reference):
+    """Give a test's function the reference's signature (and nothing else of it)."""
+    def decorate(fn):
+        fn.__signature__ = inspect.signature(reference)
+        return fn
+    return decorate
+
+
+def _learner(exercise, change):
+    """A learner's function: the reference's output, changed by ``change``."""
+    if type(exercise).run is not Exercise.run:
+        pytest.skip("this check transforms the learner's function before comparing")
+
+    @_like(exercise.reference)
+    def fn(*args, **kwargs):
+        return change(exercise.reference(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
+    return fn
+
+
+def _failure(exercise, fn):
+    result = exercise.run(fn)
+    assert result.status == FAILED, f"{exercise.name} accepted a bad answer"
+    return str(result)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_survives_an_exception_with_the_line(name):
+    exercise = REGISTRY[name]
+
+    @_like(exercise.reference)
+    def fn(*args, **kwargs):
+        raise RuntimeError("my own bug")
+
+    text = _failure(exercise, fn)
+    assert "raised RuntimeError: my own bug" in text
+    assert 'raise RuntimeError("my own bug")' in text
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_stops_an_endless_loop(name, monkeypatch):
+    exercise = REGISTRY[name]
+    monkeypatch.setattr(exercise, "time_limit", 0.3)
+
+    @_like(exercise.reference)
+    def fn(*args, **kwargs):
+        while True:
+            pass
+
+    assert "ran for more than 0.3 s and was stopped" in _failure(exercise, fn)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_says_none_returned(name):
+    exercise = REGISTRY[name]
+    if exercise.observe is not None:
+        pytest.skip("the answer is a change to the inputs; None is a valid return")
+    assert "returned None" in _failure(exercise, _learner(exercise, lambda out: None))
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_rejects_nan(name):
+    exercise = REGISTRY[name]
+    out = exercise._expected(exercise.case(1))
+    if exercise.observe is not None:
+        pytest.skip("the answer is read from the inputs")
+    path = _first(out, (float, np.floating, np.ndarray))
+    if path is None:
+        pytest.skip("no floating-point value in the answer")
+
+    def nan(value):
+        leaf = value
+        for i in path:
+            leaf = leaf[i]
+        if isinstance(leaf, np.ndarray):
+            if leaf.dtype.kind != "f" or leaf.size == 0:
+                pytest.skip("no float array")
+            leaf = leaf.copy()
+            leaf.flat[0] = np.nan
+            return _replace(value, path, leaf)
+        return _replace(value, path, float("nan"))
+
+    assert "contains NaN" in _failure(exercise, _learner(exercise, nan))
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_rejects_a_list_for_an_array_and_a_wrong_shape(name):
+    exercise = REGISTRY[name]
+    out = exercise._expected(exercise.case(1))
+    path = _first(out, np.ndarray)
+    if exercise.observe is not None or path is None:
+        pytest.skip("no array in the answer")
+
+    def as_list(value):
+        leaf = value
+        for i in path:
+            leaf = leaf[i]
+        return _replace(value, path, leaf.tolist())
+
+    def longer(value):
+        leaf = value
+        for i in path:
+            leaf = leaf[i]
+        return _replace(value, path, np.concatenate([leaf.ravel(), leaf.ravel()[:1], [0.0]]))
+
+    text = _failure(exercise, _learner(exercise, as_list))
+    assert "is a list; it should be a numpy array" in text
+    assert "it should have shape" in _failure(exercise, _learner(exercise, longer))
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_catches_a_changed_input(name):
+    exercise = REGISTRY[name]
+    case = exercise.case(1)
+    mutable = [i for i, a in enumerate(case.args)
+               if isinstance(a, (np.ndarray, list, dict)) and len(a)]
+    if exercise.observe is not None or not mutable:
+        pytest.skip("no input that can be changed in place")
+    index = mutable[0]
+    if type(exercise).run is not Exercise.run:
+        pytest.skip("this check transforms the learner's function before comparing")
+
+    @_like(exercise.reference)
+    def fn(*args, **kwargs):
+        out = exercise.reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        arg = args[index]
+        if isinstance(arg, np.ndarray):
+            arg[...] = 0 if arg.dtype.kind in "fiu" and np.any(arg) else 1
+        elif isinstance(arg, list):
+            arg.append(0)
+        else:
+            arg["_bpcourse_test"] = 0
+        return out
+
+    assert "changed its input" in _failure(exercise, fn)
+
+
+def test_strange_values_fail_cleanly(toy_pair):
+    # an object array, a string, a dict: each a failure with a message, never a crash
+    for bad in [(np.array([object()], dtype=object)[0], 1.0), ("3", 1.0), ({"s": 4.0}, 2.0)]:
+        result = toy_pair.run(lambda u, w, bad=bad: bad)
+        assert result.status == FAILED and result.headline

@@ -1,0 +1,311 @@
+"""`bpcourse student` (never overwriting a learner's work; the site) and `bpcourse grade`."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from bpcourse import cli, student
+from bpcourse.check import MIME
+
+ROOT = Path(__file__).resolve().parent.parent
+CH05 = ROOT / "notebooks" / "05_adaptive.ipynb"
+
+
+def _solution_notebook():
+    """A tiny chapter: two exercises with their checks, and a solution-only cell."""
+    return new_notebook(cells=[
+        new_markdown_cell("# Chapter 9\n\n### Exercise 9.1"),
+        new_code_cell("from bpcourse import check\nimport numpy as np"),
+        new_code_cell(
+            "def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+            '    """Exercise 9.1: one step of Adam."""\n'
+            "    # BEGIN SOLUTION\n"
+            "    from bpcourse.optim import adam_step as secret_reference\n"
+            "    return secret_reference(theta, g, m, v, t, lr, beta1, beta2, eps)\n"
+            "    # END SOLUTION"),
+        new_code_cell("check.adam_step(adam_step)"),
+        new_code_cell("print('only with the solution:', adam_step(1.0, 1.0, 0.0, 0.0, 0)[0])",
+                      metadata={"tags": ["solution-only"]}),
+        new_code_cell(
+            "def local_grads(op, inputs, out):\n"
+            "    if op == 'tanh':\n"
+            "        # BEGIN SOLUTION\n"
+            "        return (1 - out * out,)\n"
+            "        # END SOLUTION\n"
+            "    # BEGIN SOLUTION 9.7\n"
+            "    from bpcourse.check.ch01 import _reference as engine_rules\n"
+            "    return engine_rules(op, inputs, out)\n"
+            "    # END SOLUTION"),
+        new_code_cell("check.local_grads(local_grads)"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                "language": "python"}})
+
+
+@pytest.fixture
+def chapter(tmp_path):
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    path = src / "09_test.ipynb"
+    nbformat.write(_solution_notebook(), path)
+    return path
+
+
+# --- the transformation ------------------------------------------------------------
+
+
+def test_learners_version_keeps_everything_but_the_solutions(chapter):
+    nb = student.student_notebook(nbformat.read(chapter, as_version=4), 9, chapter.name)
+    sources = [c.source for c in nb.cells]
+    assert len(nb.cells) == 6                                  # solution-only dropped
+    assert sources[2] == (
+        "def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+        '    """Exercise 9.1: one step of Adam."""\n'
+        '    raise NotImplementedError("Exercise 9.1")')
+    assert sources[4] == (                                     # indentation kept; numbering
+        "def local_grads(op, inputs, out):\n"                  # from the count, then the marker
+        "    if op == 'tanh':\n"
+        '        raise NotImplementedError("Exercise 9.2")\n'
+        '    raise NotImplementedError("Exercise 9.7")')
+    assert sources[0] == "# Chapter 9\n\n### Exercise 9.1" and sources[3] == sources[5].replace(
+        "local_grads", "adam_step")
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f():\n    # BEGIN SOLUTION\n    return 1", "has no END"),
+    ("def f():\n    return 1\n    # END SOLUTION", "has no BEGIN"),
+    ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION", "inside another region"),
+])
+def test_unbalanced_markers_are_errors(source, message):
+    with pytest.raises(ValueError, match=message):
+        student.solution_regions(source, "cell 3")
+
+
+def test_the_chapter_5_notebook_becomes_a_stub():
+    nb = student.student_notebook(nbformat.read(CH05, as_version=4), 5, CH05.name)
+    text = "\n".join(c.source for c in nb.cells)
+    assert 'raise NotImplementedError("Exercise 5.1")' in text
+    assert "m_hat = m / (1 - beta1**t)" not in text
+    assert "def adam_step(theta, g, m, v, t, lr=1e-3" in text
+
+
+# --- never overwriting the learner's work --------------------------------------------
+
+
+def test_student_refuses_to_overwrite_a_changed_notebook(chapter, tmp_path, capsys):
+    out = tmp_path / "student"
+    assert cli.main(["student", "--from", str(chapter.parent), "--out", str(out)]) == 0
+    mine = out / chapter.name
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[2].source = nb.cells[2].source.replace("raise NotImplementedError", "return  # mine")
+    nbformat.write(nb, mine)
+    before = mine.read_bytes()
+    capsys.readouterr()
+
+    assert cli.main(["student", "--from", str(chapter.parent), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert mine.read_bytes() == before                              # untouched
+    assert f"kept {mine}: you changed it" in said and "--force" in said
+
+    assert cli.main(["student", "--from", str(chapter.parent), "--out", str(out),
+                     "--force"]) == 0
+    assert mine.read_bytes() == before                              # still untouched
+    beside = out / "09_test.new.ipynb"
+    assert beside.exists() and "# mine" not in beside.read_text()
+    assert f"wrote {beside}" in capsys.readouterr().out
+
+    # a second --force replaces the untouched .new version, not the learner's
+    assert cli.main(["student", "--from", str(chapter.parent), "--out", str(out),
+                     "--force"]) == 0
+    assert sorted(p.name for p in out.glob("*.ipynb")) == ["09_test.ipynb", "09_test.new.ipynb"]
+    assert mine.read_bytes() == before
+
+
+def test_a_notebook_only_run_is_refreshed(chapter, tmp_path):
+    out = tmp_path / "student"
+    student.write_student([chapter], out, log=lambda *a: None)
+    mine = out / chapter.name
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="ran\n")]
+    nb.cells[1].execution_count = 1
+    nb.metadata["widgets"] = {"state": {}}     # Jupyter adds metadata when it saves
+    nbformat.write(nb, mine)
+    report = student.write_student([chapter], out, log=lambda *a: None)
+    assert report["written"] == [mine] and report["kept"] == []
+    assert nbformat.read(mine, as_version=4).cells[1].outputs == []
+
+
+def test_a_notebook_with_no_record_is_never_overwritten(chapter, tmp_path):
+    out = tmp_path / "student"
+    out.mkdir()
+    (out / chapter.name).write_text("my own notes, not a notebook")
+    report = student.write_student([chapter], out, log=lambda *a: None)
+    assert report["kept"] == [out / chapter.name]
+    assert (out / chapter.name).read_text() == "my own notes, not a notebook"
+
+
+def test_the_record_in_the_notebook_works_without_the_manifest(chapter, tmp_path):
+    out = tmp_path / "student"
+    student.write_student([chapter], out, log=lambda *a: None)
+    (out / student.MANIFEST).unlink()
+    report = student.write_student([chapter], out, log=lambda *a: None)
+    assert report["written"] == [out / chapter.name]
+
+
+def test_student_without_notebooks_says_where_to_run_it(tmp_path, capsys):
+    assert cli.main(["student", "--from", str(tmp_path / "none"), "--out",
+                     str(tmp_path / "s")]) == 2
+    assert "no notebooks in" in capsys.readouterr().err
+
+
+# --- the site's downloadable notebooks ---------------------------------------------------
+
+
+def test_site_downloads_become_learners_versions(tmp_path, capsys):
+    html = tmp_path / "html"
+    sources = html / "_sources" / "notebooks"
+    sources.mkdir(parents=True)
+    (sources / CH05.name).write_bytes(CH05.read_bytes())
+    (sources / (CH05.name + ".txt")).write_bytes(CH05.read_bytes())
+    (sources / "page.md.txt").write_text("# BEGIN SOLUTION stays in a markdown page")
+    assert cli.main(["student", "--site", str(html)]) == 0
+    for path in (sources / CH05.name, sources / (CH05.name + ".txt")):
+        text = path.read_text()
+        assert "Exercise 5.1\\\")" in text or 'Exercise 5.1\\")' in text
+        assert "m_hat" not in text and "BEGIN SOLUTION" not in text
+    assert (sources / "page.md.txt").read_text().startswith("# BEGIN SOLUTION")
+    assert cli.main(["student", "--site", str(tmp_path / "nothing")]) == 2
+
+
+# --- grading -------------------------------------------------------------------------------
+
+
+def _record(name, status, passed, total, ex="9.1"):
+    return nbformat.v4.new_output("display_data", data={"text/plain": f"{name}: {status}"},
+                                  metadata={MIME: {"exercise": ex, "name": name,
+                                                   "status": status, "passed": passed,
+                                                   "total": total}})
+
+
+def test_scores_read_the_checks_records_without_running_anything():
+    nb = _solution_notebook()
+    nb.cells[3].outputs = [_record("adam_step", "passed", 16, 16)]
+    rows = cli.scores(nb)
+    assert rows == [
+        {"exercise": "9.1", "name": "adam_step", "status": "passed", "passed": 16, "total": 16},
+        {"exercise": "1.1", "name": "local_grads", "status": "not run", "passed": 0, "total": 0},
+    ]
+    nb.cells[6].outputs = [_record("local_grads", "failed", 20, 28, "1.1")]
+    assert [r["status"] for r in cli.scores(nb)] == ["passed", "failed"]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One notebook executed by `bpcourse grade --json`: a pass, a failure, an error."""
+    folder = tmp_path_factory.mktemp("grade")
+    nb = _solution_notebook()
+    nb.cells[5].source = ("def local_grads(op, inputs, out):\n"
+                          "    from bpcourse.check.ch01 import _reference\n"
+                          "    if op == 'tanh':\n"
+                          "        return (1 - inputs[0] ** 2,)\n"
+                          "    return _reference(op, inputs, out)")
+    nb.cells.append(new_code_cell("1 / 0"))
+    path = folder / "09_learner.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "bpcourse.cli", "grade", str(path), "--json",
+                           "--timeout", "60"], capture_output=True, text=True, timeout=300)
+    assert path.read_bytes() == before   # grading does not write into the learner's file
+    return path, proc
+
+
+def test_grade_scores_each_exercise(graded):
+    path, proc = graded
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    rows = report["notebooks"][0]["exercises"]
+    assert [(r["name"], r["status"]) for r in rows] == [("adam_step", "passed"),
+                                                       ("local_grads", "failed")]
+    assert rows[0]["passed"] == rows[0]["total"] == 16
+    assert 0 < rows[1]["passed"] < rows[1]["total"] == 28
+    assert (report["passed"], report["total"], report["score"]) == (1, 2, 0.5)
+
+
+def test_grade_table(chapter, capsys, monkeypatch):
+    result = {"notebook": "x.ipynb", "note": "", "passed": 1, "total": 2, "exercises": [
+        {"exercise": "5.1", "name": "adam_step", "status": "passed", "passed": 16, "total": 16},
+        {"exercise": "1.1", "name": "local_grads", "status": "not attempted", "passed": 0,
+         "total": 28}]}
+    monkeypatch.setattr(cli, "grade_notebook", lambda path, timeout: result)
+    assert cli.main(["grade", str(chapter)]) == 0
+    out = capsys.readouterr().out
+    assert "5.1    adam_step" in out and "passed" in out and "16/16 cases" in out
+    assert "not attempted" in out and "score: 1/2 exercises passed (50 %)" in out
+
+
+def test_a_failed_check_stops_nbval_with_a_one_line_report(graded, tmp_path):
+    """In a kernel, CheckFailed shows the report box and a one-line error output,
+    and the cell counts as an error: nbval fails on it (verified by running nbval)."""
+    path, _ = graded
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = nb.cells[:7]                       # up to the failing check
+    # Before it, an endless loop is stopped and the kernel lives on: nbval
+    # compares this cell's output with the one stored here.
+    spin = new_code_cell(
+        "# NBVAL_CHECK_OUTPUT\n"
+        "check.adam_step.time_limit = 0.5\n"
+        "def spin(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+        "    while True:\n"
+        "        pass\n"
+        "result = check.adam_step.run(spin)\n"
+        "print('kernel alive;', result.status, '|', 'was stopped' in str(result))")
+    spin.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                           text="kernel alive; failed | True\n")]
+    spin.execution_count = 1
+    nb.cells.insert(2, spin)
+    small = tmp_path / "fails.ipynb"
+    nbformat.write(nb, small)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p",
+                           "no:cacheprovider", "-p", "no:xdist", str(small)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout
+    assert "1 failed, 6 passed" in proc.stdout
+    assert "fails.ipynb::Cell 6" in proc.stdout      # the check cell, and only it
+    assert ("CheckFailed: exercise 1.1: local_grads: wrong values on" in proc.stdout
+            and "looks like: tanh' written with the input" in proc.stdout)
+
+
+@pytest.mark.executed
+def test_grade_scores_the_executed_solution_notebooks_100_percent():
+    executed = ROOT / "_build" / "executed"
+    chapters = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                if cli.exercises_in(nbformat.read(p, as_version=4))]
+    assert chapters, "no chapter calls a check"
+    for chapter in chapters:
+        path = executed / chapter.name
+        assert path.exists(), f"{path} missing: run `make test` (nbval saves it)"
+        rows = cli.scores(nbformat.read(path, as_version=4))
+        assert rows and all(r["status"] == "passed" for r in rows), (chapter.name, rows)
+
+
+def test_in_place_for_a_student_branch(tmp_path):
+    copy = tmp_path / "checkout" / "notebooks"
+    copy.mkdir(parents=True)
+    (copy / CH05.name).write_bytes(CH05.read_bytes())
+    assert cli.main(["student", "--in-place", str(copy.parent)]) == 0
+    nb = nbformat.read(copy / CH05.name, as_version=4)
+    assert 'raise NotImplementedError("Exercise 5.1")' in "\n".join(c.source for c in nb.cells)
+    assert cli.main(["student", "--in-place", str(tmp_path / "missing")]) == 2
+
+
+def test_unbalanced_markers_stop_student_with_a_message(tmp_path, capsys):
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("def f():\n    # BEGIN SOLUTION\n")]),
+                   src / "01_x.ipynb")
+    assert cli.main(["student", "--from", str(src), "--out", str(tmp_path / "s")]) == 2
+    assert "01_x.ipynb, cell 1: '# BEGIN SOLUTION' on line 2 has no END" in capsys.readouterr().err
