@@ -23,11 +23,10 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
-export MPLBACKEND ?= Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export BPCOURSE_CHROMIUM := $(CHROMIUM)
 
-.PHONY: help book test serve lab student clean venv browser lint
+.PHONY: help book test serve lab student student-branch clean venv browser lint
 
 help:
 	@echo "make book     build the website into $(HTML) and print the path to open"
@@ -35,6 +34,7 @@ help:
 	@echo "make serve    serve $(HTML) on http://127.0.0.1:$(PORT)"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make student  write your own exercise notebooks into student/"
+	@echo "make student-branch  write the learner notebooks to the branch the launch buttons open"
 	@echo "make clean    remove build outputs (keeps .venv and student/)"
 
 venv: $(STAMP)
@@ -86,6 +86,17 @@ lab: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/bpcourse student --out student
+
+# The launch buttons (Binder, Colab) open notebooks on the `student` branch
+# (repository.branch in _config.yml): learner versions, no solutions. This
+# target writes that branch from HEAD; publishing it is `git push origin student`.
+student-branch: $(STAMP)
+	rm -rf _build/student-branch && git worktree prune
+	git worktree add --force -B student _build/student-branch HEAD
+	cd _build/student-branch && $(CURDIR)/$(BIN)/bpcourse student --in-place notebooks \
+	  && git add -A notebooks && git commit -q -m "Learner notebooks, generated from $$(git rev-parse --short HEAD)"
+	git worktree remove --force _build/student-branch
+	@echo "Branch 'student' holds the learner notebooks; publish it with: git push -f origin student"
 
 lint: $(STAMP)
 	$(BIN)/ruff check bpcourse tests benchmarks

@@ -110,7 +110,7 @@ def test_page_offline(page, server, browser):
         tab.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
         tab.evaluate("() => MathJax.startup.promise")
         typeset = tab.locator(".math mjx-container").count()
-        assert typeset >= n_math, f"{page}: {n_math - typeset} of {n_math} math elements not typeset"
+        assert typeset >= n_math, f"{page}: {n_math - typeset} of {n_math} math not typeset"
         text = tab.locator("article").inner_text() if tab.locator("article").count() else ""
         raw = re.findall(r"\\\(|\\\[|\$\$", text)
         assert not raw, f"{page}: raw TeX delimiters left in the text: {raw[:3]}"
@@ -118,7 +118,8 @@ def test_page_offline(page, server, browser):
     # Resolve links against where we ended up (index.html redirects to the intro).
     here = urlparse(tab.url).path.lstrip("/")
     links = tab.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-    broken = [h for h in links if _internal_target(here, h) and not _internal_target(here, h).exists()]
+    targets = {h: _internal_target(here, h) for h in links}
+    broken = [h for h, target in targets.items() if target and not target.exists()]
 
     if page in SCREENSHOT_PAGES:
         SHOTS.mkdir(parents=True, exist_ok=True)
