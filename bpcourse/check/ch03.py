@@ -1,0 +1,541 @@
+"""Checks for chapter 3, "Gradient descent and stochastic gradient descent".
+
+3.1 ``gd_step(theta, g, lr)``               one step of gradient descent, eq. (eq-gd)
+3.2 ``stable_lr_by_hand()``                 the largest stable learning rate of a quadratic
+3.3 ``minibatch_indices(N, batch_size, rng)``  one epoch's mini-batches of indices
+3.4 ``fixed_sgd(theta, X, y, lr0, epochs, batch_size, rng)``  debug an SGD loop
+3.5 ``warmup_cosine_lr(step, lr0, warmup, total, lr_min, start_factor)``  a schedule
+3.6 ``loss_curve_lrs()``                    which learning rate drew which loss curve
+
+The references are the package's own (``optim.gd_step``,
+``schedules.warmup_cosine_lr``) where it has one; the others are written out
+here, a few lines each. Randomness comes only from the ``rng`` the case
+passes in, and every call gets its own copy, so the learner's function and
+the reference draw the same numbers. See chapter 3, "Gradient descent".
+"""
+
+import math
+
+import numpy as np
+
+from .. import optim, schedules
+from ._core import TOL, Case, Exercise, Mistake, rel_error
+
+__all__ = ["gd_step", "stable_lr_by_hand", "minibatch_indices", "fixed_sgd",
+           "warmup_cosine_lr", "loss_curve_lrs", "STABLE_LR_MATRIX", "CURVE_LRS",
+           "CURVE_LETTERS"]
+
+
+def _a(*rows):
+    return np.array(rows, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------
+# 3.1 gd_step(theta, g, lr) -> theta
+# ---------------------------------------------------------------------------
+
+
+def _gd_cases(rng):
+    cases = []
+    for i in range(10):
+        shape = ((int(rng.integers(1, 6)),) if i % 2
+                 else tuple(int(s) for s in rng.integers(1, 4, 2)))
+        cases.append(Case((rng.normal(size=shape), rng.normal(size=shape) * 3,
+                           float(rng.uniform(0.01, 1.5))), label=f"random {shape}"))
+    return cases
+
+
+def _gd_wrong(kind):
+    def step(theta, g, lr):
+        if kind == "plus":
+            return theta + lr * g
+        if kind == "no lr":
+            return theta - g
+        if kind == "divide":
+            return theta - g / lr
+        if kind == "step only":
+            return -lr * g
+        if kind == "normalised":
+            return theta - lr * g / np.linalg.norm(g)
+        if kind == "fixed lr":
+            return theta - 0.1 * g
+        raise ValueError(kind)
+    return step
+
+
+gd_step = Exercise(
+    id="3.1", name="gd_step", reference=optim.gd_step,
+    cases=[
+        Case((_a(1.0, -2.0), _a(0.5, 0.25), 0.1), label="a vector, lr = 0.1"),
+        Case((_a(3.0, 3.0), _a(-4.0, 2.0), 0.5), label="a negative gradient entry, lr = 0.5"),
+        Case((_a([1.0, 2.0], [3.0, 4.0]), _a([0.3, -0.6], [1.2, 0.0]), 2.0),
+             label="a 2x2 matrix of parameters, lr = 2"),
+        Case((_a(0.7, -0.4, 0.9), _a(1.0, 2.0, 2.0), 0.25), label="lr = 0.25, |g| = 3"),
+    ],
+    random_cases=_gd_cases,
+    mistakes=[
+        Mistake("sign error: a step up the gradient",
+                "The gradient points uphill; descent goes the other way: theta − lr·g.",
+                _gd_wrong("plus")),
+        Mistake("learning rate missing",
+                "Scale the gradient by the learning rate: theta − lr·g, not theta − g.",
+                _gd_wrong("no lr")),
+        Mistake("divided by the learning rate",
+                "Multiply by lr: theta − lr·g. A larger lr must mean a longer step.",
+                _gd_wrong("divide")),
+        Mistake("the step returned instead of the new theta",
+                "Return the new parameters theta − lr·g, not just the change −lr·g.",
+                _gd_wrong("step only")),
+        Mistake("gradient normalised to length 1",
+                "Gradient descent keeps the gradient's length: the step is lr·g, so it "
+                "shrinks as the slope flattens near a minimum (eq-gd).",
+                _gd_wrong("normalised")),
+        Mistake("learning rate fixed at 0.1",
+                "Use the argument lr, not a number written into the function.",
+                _gd_wrong("fixed lr")),
+    ],
+    returns=None,
+    hint="One line: the new theta is theta minus lr times g (eq-gd).",
+    doc='See chapter 3, "The gradient descent update".',
+)
+
+
+# ---------------------------------------------------------------------------
+# 3.2 stable_lr_by_hand() -> float
+# ---------------------------------------------------------------------------
+
+STABLE_LR_MATRIX = np.array([[5.0, 3.0], [3.0, 5.0]])   # eigenvalues 2 and 8
+
+
+def _stable_lr_by_hand():
+    """lr < 2/L with L = 8, the largest eigenvalue of [[5, 3], [3, 5]]."""
+    return 2.0 / float(np.linalg.eigvalsh(STABLE_LR_MATRIX).max())
+
+
+def _accept_number(got, expected, case):
+    """Accept the number without showing it: the computation is the exercise."""
+    if rel_error(expected, float(got)) <= TOL:
+        return None
+    return (f"{float(got):.6g} is not the largest stable learning rate. Find the "
+            "eigenvalues of A, then use (eq-gd-stable).")
+
+
+stable_lr_by_hand = Exercise(
+    id="3.2", name="stable_lr_by_hand", reference=_stable_lr_by_hand,
+    cases=[Case((), label="f(θ) = ½ θᵀAθ with A = [[5, 3], [3, 5]]")],
+    accept=_accept_number,
+    mistakes=[
+        Mistake("1/L instead of 2/L",
+                "lr = 1/L is the learning rate that removes the stiffest direction in one "
+                "step; gradient descent still converges up to 2/L (eq-gd-stable). "
+                "(Or did you take the Hessian of ½θᵀAθ to be 2A? It is A.)",
+                lambda: 1 / 8),
+        Mistake("the smallest eigenvalue used",
+                "Every direction must contract: |1 − lr·λᵢ| < 1 for all i, and the "
+                "largest eigenvalue L is the first to fail.",
+                lambda: 2 / 2),
+        Mistake("1/μ: the smallest eigenvalue and no factor 2",
+                "The bound comes from the largest eigenvalue, and it is 2/L: "
+                "|1 − lr·L| < 1 means 0 < lr < 2/L.",
+                lambda: 1 / 2),
+        Mistake("a diagonal entry used as the curvature",
+                "A is not diagonal: its curvatures along the eigenvectors are its "
+                "eigenvalues, here 2 and 8, not the diagonal entries 5 and 5.",
+                lambda: 2 / 5),
+        Mistake("the trace used as the curvature",
+                "The trace is the sum of the eigenvalues, 10. The bound needs the largest "
+                "one alone.",
+                lambda: 2 / 10),
+    ],
+    doc="Return the number: the supremum of the learning rates for which GD converges.",
+)
+
+
+# ---------------------------------------------------------------------------
+# 3.3 minibatch_indices(N, batch_size, rng) -> list of index arrays
+# ---------------------------------------------------------------------------
+
+
+def _minibatch_indices(N, batch_size, rng):
+    """One epoch: a random order of 0..N-1, cut into consecutive batches (the last may be short)."""
+    order = rng.permutation(N)
+    return [order[start:start + batch_size] for start in range(0, N, batch_size)]
+
+
+def _epoch_summary(batches, N):
+    """What an epoch of batches means for SGD: (batch of each example, size of each batch).
+
+    ``batch_of[i]`` is the batch example ``i`` is in (-1: in none, -2: in more
+    than one); ``sizes[k]`` is the size of batch ``k``, for the first N batches
+    and, in the last entry, all later ones together. The order inside a batch
+    does not change the mean gradient, so it is not compared.
+    """
+    if batches is None:
+        raise TypeError("your function returned None: is a `return` missing?")
+    if isinstance(batches, (str, bytes, dict)):
+        raise TypeError("return a list of index arrays, one per batch; got "
+                        f"{type(batches).__name__}")
+    try:
+        batches = list(batches)
+    except TypeError:
+        raise TypeError("return a list of index arrays, one per batch; got "
+                        f"{type(batches).__name__}") from None
+    batch_of = np.full(N, -1, dtype=np.int64)
+    sizes = np.zeros(N + 1, dtype=np.int64)
+    for k, batch in enumerate(batches):
+        idx = np.atleast_1d(np.asarray(batch))
+        if idx.size and (idx.ndim != 1 or idx.dtype.kind not in "iu"):
+            raise TypeError(f"batch {k} should be a 1-D array of integer indices; it has "
+                            f"shape {idx.shape} and dtype {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= N):
+            bad = idx[(idx < 0) | (idx >= N)][0]
+            raise ValueError(f"batch {k} holds the index {bad}, outside 0..{N - 1}")
+        sizes[min(k, N)] += idx.size
+        for i in idx:
+            batch_of[i] = k if batch_of[i] == -1 else -2
+    return batch_of, sizes
+
+
+class _Summarised:
+    """``fn``, returning ``_epoch_summary`` of its batches; its signature stays ``fn``'s.
+
+    A callable object, not a function, so that errors inside the learner's
+    code are still reported at the learner's line (``__wrapped__``).
+    """
+
+    def __init__(self, fn):
+        self.__wrapped__ = fn
+
+    def __call__(self, N, batch_size, rng):
+        return _epoch_summary(self.__wrapped__(N, batch_size, rng), N)
+
+
+class _MinibatchExercise(Exercise):
+    """Compares what the batches do, not how they are written (list or generator)."""
+
+    def run(self, fn):
+        if callable(fn) and not isinstance(fn, _Summarised):
+            fn = _Summarised(fn)
+        return super().run(fn)
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _minibatch_cases(rng):
+    cases = []
+    for _ in range(8):
+        N = int(rng.integers(5, 40))
+        B = int(rng.integers(1, N + 3))
+        cases.append(Case((N, B, _rng(int(rng.integers(2**31)))), label=f"random N = {N}, B = {B}"))
+    return cases
+
+
+def _mb_wrong(kind):
+    def indices(N, batch_size, rng):
+        if kind == "no shuffle":
+            order = np.arange(N)
+        elif kind == "replacement":
+            order = rng.integers(0, N, size=N)
+        elif kind == "choice":
+            order = rng.choice(N, size=N, replace=False)
+        else:
+            order = rng.permutation(N)
+        starts = range(0, N, batch_size)
+        if kind == "drop last":
+            return [order[s:s + batch_size] for s in starts if s + batch_size <= N]
+        if kind == "wrap":
+            twice = np.concatenate([order, order])
+            return [twice[s:s + batch_size] for s in starts]
+        if kind == "count":
+            return np.array_split(order, batch_size)
+        if kind == "new permutation":
+            return [order[:batch_size]] + [rng.permutation(N)[:batch_size] for _ in starts][1:]
+        return [order[s:s + batch_size] for s in starts]
+    return _Summarised(indices)
+
+
+minibatch_indices = _MinibatchExercise(
+    id="3.3", name="minibatch_indices", reference=_Summarised(_minibatch_indices),
+    cases=[
+        Case((10, 3, _rng(0)), label="N = 10, B = 3: the last batch has 1 example"),
+        Case((12, 4, _rng(1)), label="N = 12, B = 4: three full batches"),
+        Case((7, 10, _rng(2)), label="N = 7, B = 10: one batch, shorter than B"),
+        Case((6, 1, _rng(3)), label="N = 6, B = 1: single-example SGD"),
+        Case((9, 2, _rng(4)), label="N = 9, B = 2"),
+    ],
+    random_cases=_minibatch_cases,
+    mistakes=[
+        Mistake("no shuffling",
+                "Draw a new random order every epoch, order = rng.permutation(N), and cut "
+                "that into batches; np.arange(N) visits the examples in the same order "
+                "every time.",
+                _mb_wrong("no shuffle")),
+        Mistake("the last, shorter batch dropped",
+                "When B does not divide N, the last batch holds the N mod B examples left "
+                "over; an epoch must use every example once.",
+                _mb_wrong("drop last")),
+        Mistake("sampled with replacement",
+                "rng.integers draws with replacement, so some examples come twice and "
+                "others not at all. An epoch is a permutation: rng.permutation(N).",
+                _mb_wrong("replacement")),
+        Mistake("order drawn with rng.choice",
+                "rng.choice(N, N, replace=False) is also a random order, but not the same "
+                "numbers: use rng.permutation(N), as the exercise asks, so the check can "
+                "reproduce your batches.",
+                _mb_wrong("choice")),
+        Mistake("the last batch filled up from the start",
+                "The last batch is simply shorter: order[start:start + batch_size] stops at "
+                "N by itself.",
+                _mb_wrong("wrap")),
+        Mistake("batch_size read as the number of batches",
+                "batch_size is the number of examples per batch; np.array_split(order, k) "
+                "makes k batches. Slice order[start:start + batch_size] for start = 0, B, 2B, ...",
+                _mb_wrong("count")),
+        Mistake("a new permutation for every batch",
+                "Draw one permutation per epoch and cut it; a fresh permutation per batch "
+                "samples with replacement across batches.",
+                _mb_wrong("new permutation")),
+    ],
+    returns=("the batch of each example", "the batch sizes"),
+    hint="order = rng.permutation(N), then slices of it of length batch_size.",
+    doc='See chapter 3, "Mini-batches".',
+)
+
+
+# ---------------------------------------------------------------------------
+# 3.4 fixed_sgd(theta, X, y, lr0, epochs, batch_size, rng) -> theta
+# ---------------------------------------------------------------------------
+
+
+def _sgd(theta, X, y, lr0, epochs, batch_size, rng, two_orders=False, once=False,
+         no_shuffle=False, per_step=False, constant=False, fixed_B=False):
+    theta = np.array(theta, dtype=np.float64)     # a copy: the caller's theta stays as it was
+    N = len(y)
+    order = rng.permutation(N) if once else None
+    step = 0
+    for epoch in range(epochs):
+        if not once:
+            order = np.arange(N) if no_shuffle else rng.permutation(N)
+        order_y = rng.permutation(N) if two_orders else order
+        for start in range(0, N, batch_size):
+            lr = lr0 if constant else lr0 * 0.5 ** (step if per_step else epoch)
+            Xb = X[order[start:start + batch_size]]
+            yb = y[order_y[start:start + batch_size]]
+            g = Xb.T @ (Xb @ theta - yb) / (batch_size if fixed_B else len(yb))
+            theta = theta - lr * g
+            step += 1
+    return theta
+
+
+def _fixed_sgd(theta, X, y, lr0, epochs, batch_size, rng):
+    """Mini-batch SGD on L(θ) = 1/(2N)·‖Xθ − y‖², lr = lr0·0.5^epoch, one permutation per epoch."""
+    return _sgd(theta, X, y, lr0, epochs, batch_size, rng)
+
+
+def _sgd_cases(rng):
+    cases = []
+    for N, d, B, epochs in [(10, 2, 3, 3), (13, 3, 4, 2), (9, 2, 2, 4), (16, 3, 5, 3)]:
+        X = rng.normal(size=(N, d))
+        y = X @ rng.normal(size=d) + 0.3 * rng.normal(size=N)
+        cases.append(Case((rng.normal(size=d), X, y, float(rng.uniform(0.05, 0.3)), epochs, B,
+                           _rng(int(rng.integers(2**31)))),
+                          label=f"N = {N}, d = {d}, B = {B}, {epochs} epochs"))
+    return cases
+
+
+fixed_sgd = Exercise(
+    id="3.4", name="fixed_sgd", reference=_fixed_sgd,
+    cases=_sgd_cases(np.random.default_rng(3))[:1],
+    random_cases=_sgd_cases,
+    mistakes=[
+        Mistake("X and y shuffled with different permutations",
+                "Each example is a pair (xᵢ, yᵢ): draw one permutation per epoch and index "
+                "both X and y with it. Two permutations pair inputs with the wrong targets, "
+                "and the loss stalls at about the variance of y.",
+                lambda *a: _sgd(*a, two_orders=True)),
+        Mistake("one permutation for all epochs",
+                "Draw a new permutation at the start of every epoch, inside the epoch loop.",
+                lambda *a: _sgd(*a, once=True)),
+        Mistake("shuffling removed",
+                "The bug was two permutations, not shuffling itself: draw one permutation "
+                "per epoch, order = rng.permutation(N), and use it for X and y.",
+                lambda *a: _sgd(*a, no_shuffle=True)),
+        Mistake("learning rate halved every step",
+                "The schedule halves lr once per epoch: lr = lr0 · 0.5**epoch.",
+                lambda *a: _sgd(*a, per_step=True)),
+        Mistake("schedule removed",
+                "Keep the schedule of the original: lr = lr0 · 0.5**epoch.",
+                lambda *a: _sgd(*a, constant=True)),
+        Mistake("divided by batch_size on the last, shorter batch",
+                "The mean over a batch divides by the number of examples in it, len(yb), "
+                "which is smaller than batch_size for the last batch.",
+                lambda *a: _sgd(*a, fixed_B=True)),
+    ],
+    hint="Two things are wrong in buggy_sgd: how the examples are shuffled, and how theta "
+         "is updated. Run it twice from the same theta0 and print theta0 afterwards.",
+    doc="buggy_sgd with its two bugs fixed.",
+)
+
+
+# ---------------------------------------------------------------------------
+# 3.5 warmup_cosine_lr(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01) -> float
+# ---------------------------------------------------------------------------
+
+
+def _warmup_cosine_lr(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01):
+    return schedules.warmup_cosine_lr(step, lr0, warmup, total, lr_min, start_factor)
+
+
+def _schedule_wrong(kind):
+    def lr_at(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01):
+        if step < warmup:
+            if kind == "from zero":
+                return lr0 * step / warmup
+            return lr0 * (start_factor + (1 - start_factor) * step / warmup)
+        t, T = step - warmup, total - warmup
+        if kind == "not shifted":
+            t, T = step, total
+        if kind == "over total":
+            T = total
+        angle = t / T if kind == "no pi" else math.pi * t / T
+        if kind == "no half":
+            return lr_min + (lr0 - lr_min) * math.cos(angle)
+        if kind == "no lr_min":
+            return lr0 * (1 + math.cos(angle)) / 2
+        if kind == "lr_min added":
+            return lr_min + lr0 * (1 + math.cos(angle)) / 2
+        return lr_min + (lr0 - lr_min) * (1 + math.cos(angle)) / 2
+    return lr_at
+
+
+def _schedule_cases(rng):
+    cases = []
+    for _ in range(10):
+        warmup = int(rng.integers(1, 20))
+        total = warmup + int(rng.integers(1, 100))
+        kwargs = {}
+        if rng.random() < 0.5:
+            kwargs["lr_min"] = float(rng.uniform(0, 0.01))
+        if rng.random() < 0.5:
+            kwargs["start_factor"] = float(rng.uniform(0.01, 1.0))
+        step = int(rng.integers(0, total + 1))
+        cases.append(Case((step, float(rng.uniform(0.01, 1.0)), warmup, total), kwargs,
+                          label=f"random: step {step} of {total}, warm-up {warmup}"))
+    return cases
+
+
+warmup_cosine_lr = Exercise(
+    id="3.5", name="warmup_cosine_lr", reference=_warmup_cosine_lr,
+    cases=[
+        Case((0, 0.1, 10, 110), label="step 0: the warm-up starts at start_factor·lr0"),
+        Case((4, 0.1, 10, 110), label="step 4 of a 10-step warm-up"),
+        Case((10, 0.1, 10, 110), label="step 10: the warm-up is over, lr = lr0"),
+        Case((60, 0.1, 10, 110), label="halfway through the cosine"),
+        Case((35, 0.1, 10, 110), label="a quarter of the way through the cosine"),
+        Case((110, 0.1, 10, 110), label="the last step: lr = lr_min"),
+        Case((85, 0.5, 10, 110), {"lr_min": 0.05}, label="lr_min = 0.05, three quarters"),
+        Case((3, 0.2, 5, 20), {"start_factor": 0.2}, label="start_factor = 0.2"),
+    ],
+    random_cases=_schedule_cases,
+    mistakes=[
+        Mistake("warm-up starts from 0",
+                "The warm-up starts at start_factor·lr0, not at 0: "
+                "lr0·(start_factor + (1 − start_factor)·t/warmup).",
+                _schedule_wrong("from zero")),
+        Mistake("cosine not shifted by the warm-up",
+                "The cosine starts when the warm-up ends: use t − warmup and "
+                "total − warmup in it, so that lr = lr0 at t = warmup.",
+                _schedule_wrong("not shifted")),
+        Mistake("cosine spread over total instead of total − warmup",
+                "After the warm-up, total − warmup steps remain; the cosine must reach "
+                "lr_min at the last of them: cos(π·(t − warmup)/(total − warmup)).",
+                _schedule_wrong("over total")),
+        Mistake("(1 + cos)/2 missing",
+                "cos runs from 1 to −1; (1 + cos)/2 runs from 1 to 0, which is what "
+                "scales lr0 − lr_min. Without it the rate goes negative.",
+                _schedule_wrong("no half")),
+        Mistake("π missing in the cosine",
+                "The angle runs from 0 to π over the cosine phase: cos(π·(t − warmup)/"
+                "(total − warmup)).",
+                _schedule_wrong("no pi")),
+        Mistake("lr_min ignored",
+                "The cosine goes from lr0 down to lr_min: lr_min + (lr0 − lr_min)·(1 + cos)/2.",
+                _schedule_wrong("no lr_min")),
+        Mistake("lr_min added without shrinking the range",
+                "lr_min + lr0·(1 + cos)/2 starts at lr0 + lr_min. Scale the range "
+                "lr0 − lr_min: lr_min + (lr0 − lr_min)·(1 + cos)/2.",
+                _schedule_wrong("lr_min added")),
+    ],
+    hint="Two branches: t < warmup (a straight line) and t ≥ warmup (half a cosine); "
+         "check both ends of each against (eq-warmup-cosine).",
+    doc='See chapter 3, "Learning-rate schedules".',
+)
+
+
+# ---------------------------------------------------------------------------
+# 3.6 loss_curve_lrs() -> (lr of A, lr of B, lr of C, lr of D)
+# ---------------------------------------------------------------------------
+
+# The learning rates of the chapter's four loss curves, in the order drawn
+# (curve A, B, C, D). The chapter draws them from exactly these numbers.
+CURVE_LRS = (1.5, 0.01, 5.0, 0.3)
+CURVE_LETTERS = "ABCD"
+_SORTED = sorted(CURVE_LRS)   # too small, good, too large (a bump, then down), divergent
+
+
+def _loss_curve_lrs():
+    return CURVE_LRS
+
+
+def _accept_curves(got, expected, case):
+    """Count the right answers without saying which ones they are."""
+    try:
+        got = tuple(float(x) for x in got)
+    except (TypeError, ValueError):
+        return f"return a tuple of four learning rates, one per curve A to D; got {got!r}"
+    unknown = [x for x in got if all(abs(x - lr) > 1e-9 * lr for lr in CURVE_LRS)]
+    if unknown:
+        return (f"{unknown[0]:g} is not one of the four learning rates "
+                f"{', '.join(f'{lr:g}' for lr in _SORTED)}")
+    if len(set(got)) < 4:
+        return "each learning rate drew exactly one curve: use each of the four once"
+    right = sum(abs(g - e) <= 1e-9 * e for g, e in zip(got, expected, strict=True))
+    if right == 4:
+        return None
+    return f"{right} of the 4 curves are matched correctly"
+
+
+def _swap(lo, hi):
+    """The answer with the rates of rank ``lo`` and ``hi`` (0 = smallest) exchanged."""
+    a, b = _SORTED[lo], _SORTED[hi]
+    return lambda: tuple(b if lr == a else a if lr == b else lr for lr in CURVE_LRS)
+
+
+loss_curve_lrs = Exercise(
+    id="3.6", name="loss_curve_lrs", reference=_loss_curve_lrs,
+    cases=[Case((), label="four SGD runs on the digits network")],
+    accept=_accept_curves,
+    mistakes=[
+        Mistake("the smallest and the good rate swapped",
+                "A curve that falls slowly but smoothly has too small a rate: it is "
+                "stable, it just needs many more steps. The good rate falls fastest and "
+                "ends lowest.",
+                _swap(0, 1)),
+        Mistake("the good rate and the too-large stable one swapped",
+                "The too-large rate jumps *up* in the first steps — it overshoots — and "
+                "wastes an epoch or two recovering. The good rate goes down from the "
+                "start and stays smooth.",
+                _swap(1, 2)),
+        Mistake("the divergent curve given a stable rate",
+                "A curve that climbs and leaves the plot has the largest rate: above the "
+                "stability limit (eq-gd-stable) every step makes things worse.",
+                _swap(2, 3)),
+        Mistake("the order reversed",
+                "Larger rates are not slower: up to the stability limit, a larger rate "
+                "takes longer steps and the loss falls faster.",
+                lambda: tuple(_SORTED[3 - _SORTED.index(lr)] for lr in CURVE_LRS)),
+    ],
+    doc="Return (lr of curve A, lr of curve B, lr of curve C, lr of curve D).",
+)

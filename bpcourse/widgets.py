@@ -1,0 +1,711 @@
+"""Explorers: the ipywidgets the chapters use to turn each chapter's key knob.
+
+Each explorer has two faces. In Jupyter it is a live widget. On the static
+website, where no kernel runs, the chapter shows a kernel-free version of the
+same idea (a precomputed set of frames behind a slider, ``frames_player``), so
+the site never shows a dead slider. ipywidgets is imported only here.
+
+Every picture, live or precomputed, is a ``matplotlib.figure.Figure`` (not
+pyplot, so a notebook never shows it by itself) turned into PNG bytes by
+``_png``. A live explorer puts the bytes into an ``ipywidgets.Image``; it
+never captures display messages with an ``ipywidgets.Output``, whose capture
+can hang when a notebook is executed headless (nbclient, nbval).
+"""
+
+
+# ---------------------------------------------------------------------------
+# Shared: figure -> PNG, the live picture, the kernel-free player
+# ---------------------------------------------------------------------------
+
+
+def _png(fig, dpi=None):
+    """``fig`` as PNG bytes. No "Software" metadata: the same figure gives the same bytes
+    whatever the matplotlib version."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _picture(max_width="800px"):
+    """The live explorers' picture: an Image widget whose bytes each redraw replaces."""
+    import ipywidgets as w
+
+    return w.Image(format="png", layout=w.Layout(max_width=max_width))
+
+
+def frames_player(fig, draw, n_frames, captions=None, interval=400, alt=None):
+    """Self-contained HTML: the frames ``draw(0) ... draw(n_frames - 1)`` behind a slider.
+
+    The kernel-free face of every explorer on the website (chapters 1, 2, 3).
+    Each frame is drawn into ``fig`` by ``draw(k)``, saved as a PNG and
+    embedded as base64; a few lines of inline JavaScript give play/pause,
+    previous/next and a slider, with ``captions[k]`` shown as text under
+    frame ``k``. Nothing is loaded from the network, and the same frames give
+    the same page. ``alt`` describes the picture for a screen reader. A
+    pyplot figure is closed (so a notebook does not show it a second time).
+    Returns the HTML as a string.
+    """
+    import base64
+    import hashlib
+    import html
+    import json
+
+    if n_frames < 1:
+        raise ValueError(f"frames_player: need at least one frame, got {n_frames}")
+    captions = [f"frame {k + 1} of {n_frames}" for k in range(n_frames)] if captions is None \
+        else [str(c) for c in captions]
+    if len(captions) != n_frames:
+        raise ValueError(f"frames_player: {n_frames} frames but {len(captions)} captions")
+    frames = []
+    for k in range(n_frames):
+        draw(k)
+        frames.append(base64.b64encode(_png(fig)).decode("ascii"))
+    if getattr(fig.canvas, "manager", None) is not None:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    alt = alt or f"an animation of {n_frames} frames"
+    width = round(fig.get_figwidth() * fig.dpi)
+    # A stable id (the same frames give the same page) that differs between players.
+    pid = "bpcourse-player-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:10]
+    button = ("style='font:inherit;padding:2px 10px;border:1px solid #888;"
+              "border-radius:4px;background:#f4f4f4;cursor:pointer'")
+    return f"""<div id="{pid}" class="bpcourse-player" style="max-width:{width}px">
+<img src="data:image/png;base64,{frames[0]}" alt="{html.escape(alt)}" style="width:100%">
+<div style="display:flex;gap:6px;align-items:center;margin-top:4px">
+<button type="button" data-act="prev" aria-label="previous frame" {button}>&#9664;</button>
+<button type="button" data-act="play" aria-label="play or pause" {button}>play</button>
+<button type="button" data-act="next" aria-label="next frame" {button}>&#9654;</button>
+<input type="range" min="0" max="{n_frames - 1}" value="0" aria-label="frame" style="flex:1">
+<span data-role="count" style="min-width:4em;text-align:right">1 / {n_frames}</span>
+</div>
+<div data-role="caption" aria-live="polite" style="margin-top:2px">{html.escape(captions[0])}</div>
+<script>
+(function () {{
+  var root = document.getElementById("{pid}");
+  var frames = {json.dumps(frames)};
+  var captions = {json.dumps(captions)};
+  var img = root.querySelector("img"), slider = root.querySelector("input");
+  var caption = root.querySelector("[data-role=caption]");
+  var count = root.querySelector("[data-role=count]");
+  var play = root.querySelector("[data-act=play]"), k = 0, timer = null;
+  function show(i) {{
+    k = (i + frames.length) % frames.length;
+    img.src = "data:image/png;base64," + frames[k];
+    slider.value = k;
+    caption.textContent = captions[k];
+    count.textContent = (k + 1) + " / " + frames.length;
+  }}
+  function stop() {{
+    if (timer) {{ clearInterval(timer); timer = null; play.textContent = "play"; }}
+  }}
+  play.onclick = function () {{
+    if (timer) {{ stop(); return; }}
+    if (k === frames.length - 1) {{ show(0); }}
+    play.textContent = "pause";
+    timer = setInterval(function () {{
+      if (k === frames.length - 1) {{ stop(); }} else {{ show(k + 1); }}
+    }}, {int(interval)});
+  }};
+  root.querySelector("[data-act=prev]").onclick = function () {{ stop(); show(k - 1); }};
+  root.querySelector("[data-act=next]").onclick = function () {{ stop(); show(k + 1); }};
+  slider.oninput = function () {{ stop(); show(parseInt(slider.value, 10)); }};
+}})();
+</script>
+</div>"""
+
+
+# ---------------------------------------------------------------------------
+# Chapter 1: stepping through a backward pass
+# ---------------------------------------------------------------------------
+
+
+def _node_names(root):
+    """A printable name for every node of root's graph: its label, else the
+    expression that made it from its inputs' names (``x1*w1``), else v1, v2, ..."""
+    from .value import topological_order
+
+    names = {}
+    for k, node in enumerate(topological_order(root), start=1):
+        inputs = [names[p] for p in node.parents]
+        if node.label:
+            name = node.label
+        elif len(inputs) == 2 and node.op in ("+", "-", "*", "/", "**"):
+            name = f"{inputs[0]}{node.op}{inputs[1]}"
+        elif len(inputs) == 1 and node.op.startswith("**"):
+            name = f"{inputs[0]}{node.op}"
+        elif len(inputs) == 1:
+            name = f"{node.op}({inputs[0]})"
+        else:
+            name = ""
+        names[node] = name if name and len(name) <= 16 else f"v{k}"
+    return names
+
+
+def _fmt(x):
+    return f"{x:.6g}"
+
+
+def backward_walk_table(root):
+    """Run ``root``'s backward pass one node at a time and return it as a table.
+
+    One row per edge, in the order the pass uses them: the node passing its
+    gradient on, its ``grad``, the input it passes to, the local derivative
+    along the edge, the contribution ``local * grad`` and the input's gradient
+    right after adding it, i.e. rule (eq-backward) with numbers. Like
+    ``root.backward()`` this fills the ``grad`` of every node of the graph.
+    See chapter 1, "A backward pass, step by step".
+    """
+    from .value import backward_steps
+
+    names = _node_names(root)
+    header = ("step", "node", "op", "node.grad", "input", "local d", "contribution",
+              "input.grad")
+    rows = []
+    for k, step in enumerate(backward_steps(root), start=1):
+        parents = step.node.parents
+        # the inputs' grads now include every contribution of this step; undo the
+        # later ones so each row shows the running total right after its own edge
+        running = {p: p.grad for p in parents}
+        for p, c in zip(parents, step.contributions, strict=True):
+            running[p] -= c
+        for j, (p, local, c) in enumerate(zip(parents, step.local_grads, step.contributions,
+                                                  strict=True)):
+            running[p] += c
+            first = j == 0
+            rows.append((str(k) if first else "", names[step.node] if first else "",
+                         (step.node.op or "leaf") if first else "",
+                         _fmt(step.node.grad) if first else "", names[p], _fmt(local), _fmt(c),
+                         _fmt(running[p])))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _highlight(step):
+    """What the explorer shows in orange: the node passing its gradient on, the
+    edges it flows along, and the inputs receiving it."""
+    if step is None:
+        return set()
+    node = step.node
+    return {node, *node.parents, *((p, node) for p in node.parents)}
+
+
+def _step_caption(step, names):
+    if step is None:
+        return "forward pass done; the backward pass starts with grad = 1 at the output"
+    node = step.node
+    parts = [f"{names[p]}.grad += {local:.4g} x {node.grad:.4g}"
+             for p, local in zip(node.parents, step.local_grads, strict=True)]
+    return f"{names[node]} ({node.op}) passes its gradient on:  " + ";  ".join(parts)
+
+
+def _run_steps(build, k):
+    """A fresh graph from ``build()``, with the first ``k`` backward steps done."""
+    from .value import backward_steps
+
+    root = build()
+    for node, name in _node_names(root).items():
+        node.label = node.label or name  # so the drawing shows the names the caption uses
+    steps = backward_steps(root)
+    last = None
+    for _ in range(k):
+        last = next(steps, last)
+    steps.close()
+    if k == 0:
+        root.grad = 1.0  # show the seed dL/dL = 1 before any step
+    return root, last
+
+
+def _count_steps(build):
+    from .value import backward_steps
+
+    return sum(1 for _ in backward_steps(build()))
+
+
+def _example_expressions():
+    from .value import Value
+
+    def worked():
+        a, b = Value(2.0, label="a"), Value(0.5, label="b")
+        c = a * b
+        c.label = "c"
+        d = c + a
+        d.label = "d"
+        L = d**2
+        L.label = "L"
+        return L
+
+    def shared():
+        a = Value(3.0, label="a")
+        c = a * a
+        c.label = "c"
+        b = c + a
+        b.label = "b"
+        return b
+
+    def neuron():
+        x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+        w1, w2, b = Value(-0.8, label="w1"), Value(0.6, label="w2"), Value(0.9, label="b")
+        z = x1 * w1 + x2 * w2 + b
+        z.label = "z"
+        o = z.tanh()
+        o.label = "o"
+        return o
+
+    return {"L = (a*b + a)**2": worked, "b = a*a + a": shared,
+            "o = tanh(w1*x1 + w2*x2 + b)": neuron}
+
+
+def _graph_figure(root, dpi=80, max_width=None, extra_height=0.0):
+    """A pyplot-free Figure with ``root``'s graph drawn on its one Axes, sized as
+    ``plot.draw_graph`` sizes a figure of its own (at most ``max_width`` inches
+    wide, ``extra_height`` inches added for a title). Returns ``(fig, ax)``."""
+    from matplotlib.figure import Figure
+
+    from .plot import draw_graph
+
+    fig = Figure(dpi=dpi)
+    ax = fig.add_subplot()
+    draw_graph(root, ax=ax)
+    # draw_graph spans 2 x-units per column and 1 y-unit per row, plus margins
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    width = max(4.0, 2.3 * (x1 - x0) / 2 + 0.5)
+    height = max(2.0, 0.95 * (y1 - y0 - 0.6) + 0.8)
+    scale = min(1.0, max_width / width) if max_width else 1.0
+    fig.set_size_inches(width * scale, height * scale + extra_height)
+    return fig, ax
+
+
+def _draw_step(ax, build, k):
+    """Redraw ``ax`` with the graph of ``build()`` after ``k`` backward steps, the node
+    at work highlighted. Returns the step's caption."""
+    from .plot import draw_graph
+
+    root, last = _run_steps(build, k)
+    ax.clear()
+    draw_graph(root, ax=ax, highlight=_highlight(last))
+    return _step_caption(last, _node_names(root))
+
+
+def backward_explorer(expressions=None):
+    """Step through a backward pass node by node, the graph redrawn at each step.
+
+    ``expressions`` maps a name to a function that builds a fresh ``Value``
+    graph and returns its output; by default the chapter's three examples.
+    Needs a Jupyter kernel; the website shows ``backward_player`` instead.
+    See chapter 1, "Explorer: step through a backward pass".
+    """
+    import html
+
+    import ipywidgets as widgets
+
+    expressions = dict(expressions or _example_expressions())
+    choose = widgets.Dropdown(options=list(expressions), description="expression")
+    step = widgets.IntSlider(value=0, min=0, max=_count_steps(expressions[choose.value]),
+                             description="step")
+    caption = widgets.HTML()
+    picture = _picture()
+
+    def redraw(*_):
+        build = expressions[choose.value]
+        fig, ax = _graph_figure(build())
+        text = _draw_step(ax, build, step.value)
+        picture.value = _png(fig)
+        caption.value = f"<code>{html.escape(text)}</code>"
+
+    def rebuild(*_):
+        step.max = _count_steps(expressions[choose.value])
+        step.value = 0
+        redraw()
+
+    choose.observe(rebuild, names="value")
+    step.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([choose, step]), caption, picture])
+
+
+def backward_player(build, interval=1400, dpi=80):
+    """The explorer's kernel-free face: the backward walk of ``build()``, frame by frame.
+
+    One frame per backward step of the graph ``build()`` returns, plus the
+    starting frame, behind ``frames_player``'s slider; the step's rule with
+    numbers is the caption. Returns self-contained HTML: display it with
+    ``IPython.display.HTML(...)``. See chapter 1, "Explorer".
+    """
+    n = _count_steps(build)
+    # at most the page's width, so the labels stay readable on the website
+    fig, ax = _graph_figure(build(), dpi=dpi, max_width=8.5, extra_height=0.3)
+    captions = []
+    for k in range(n + 1):
+        root, last = _run_steps(build, k)
+        captions.append(f"step {k} of {n}: " + _step_caption(last, _node_names(root)))
+
+    def draw(k):
+        _draw_step(ax, build, k)
+        ax.set_title(f"step {k} of {n}", fontsize=9, loc="left")
+
+    alt = (f"The computational graph of {_node_names(root)[root]}, redrawn at each of the "
+           f"{n} steps of its backward pass, the node passing its gradient on and the "
+           "edges it flows along highlighted")
+    return frames_player(fig, draw, n + 1, captions=captions, interval=interval, alt=alt)
+
+
+# ---------------------------------------------------------------------------
+# Chapter 2: width, depth and activation of a small network
+# ---------------------------------------------------------------------------
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
+
+
+def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3, frames=24,
+                   seed=0):
+    """Train an MLP on 2-D points by full-batch gradient descent, keeping snapshots.
+
+    Each step is chapter 2's training loop: forward, ``loss.backward()``
+    (backpropagation), then ``theta <- theta - lr * g``. The decision boundary is
+    recorded at ``frames`` steps spaced geometrically from 0 to ``steps`` (early
+    steps change the boundary most). Returns a dict with ``steps`` (the
+    snapshot steps), ``grids`` (``plot.class_probability_grid`` at each),
+    ``losses`` (the loss before every step, then the final one) and
+    ``accuracy`` (on ``X`` at the end). See chapter 2, "Explorer".
+    """
+    import numpy as np
+
+    from . import functional as F
+    from . import nn, optim, plot
+    from .tensor import Tensor
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"train_boundary: X must be (N, 2) and y (N,), "
+                         f"got {X.shape} and {y.shape}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"train_boundary: activation must be one of {ACTIVATIONS}, "
+                         f"got {activation!r}")
+    if steps < 1 or frames < 2:
+        raise ValueError(f"train_boundary: need steps >= 1 and frames >= 2, got {steps}, {frames}")
+    sizes = [2, *[int(w) for w in widths], int(y.max()) + 1]
+    model = nn.MLP(sizes, activation=activation, rng=np.random.default_rng(seed))
+    opt = optim.SGD(model.parameters(), lr=lr)
+    at = snapshot_steps(steps, frames)
+    Xt = Tensor(X)
+    grids, losses = [], []
+    for step in range(steps + 1):
+        if step in at:
+            grids.append(plot.class_probability_grid(model, X, n=61))
+        opt.zero_grad()
+        loss = F.cross_entropy(model(Xt), y)
+        losses.append(float(loss.data))
+        if step == steps:
+            break
+        loss.backward()
+        opt.step()
+    accuracy = float((model(Xt).data.argmax(axis=1) == y).mean())
+    label = f"{activation}, {' x '.join(str(int(v)) for v in widths)}: "
+    return {"steps": at, "grids": grids, "losses": np.array(losses), "accuracy": accuracy,
+            "label": label}
+
+
+def _draw_run(axes, run, X, y, frame=-1, title=""):
+    """Boundary at snapshot ``frame`` on axes[0], the loss curve up to it on axes[1]."""
+    from . import plot
+
+    ax_b, ax_l = axes
+    ax_b.clear()
+    ax_l.clear()
+    step = run["steps"][frame]
+    plot.decision_boundary(ax_b, run["grids"][frame], X, y)
+    ax_b.set_title(f"{title}step {step}")
+    losses = run["losses"]
+    ax_l.semilogy(range(len(losses)), losses, color=plot.PALETTE["sky"], lw=1, alpha=0.6)
+    ax_l.semilogy(range(step + 1), losses[: step + 1], color=plot.PALETTE["blue"], lw=2)
+    ax_l.plot([step], [losses[step]], "o", color=plot.PALETTE["vermillion"])
+    ax_l.set_xlabel("gradient-descent step")
+    ax_l.set_ylabel("cross-entropy loss (log scale)")
+    ax_l.set_title(f"loss {losses[step]:.3f}")
+
+
+def network_explorer(X, y, steps=600, lr=0.3, seed=0):
+    """Live explorer: hidden width, depth and activation -> decision boundary and loss.
+
+    Every change retrains the network from the same seed (a second or two) and
+    redraws. Needs a Jupyter kernel; the website shows ``boundary_player``
+    instead. See chapter 2, "Explorer: width, depth and activation".
+    """
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    width = w.SelectionSlider(options=[1, 2, 3, 4, 8, 16, 32, 64], value=16,
+                              description="width", continuous_update=False)
+    depth = w.IntSlider(value=2, min=1, max=4, description="hidden layers",
+                        continuous_update=False, style={"description_width": "initial"})
+    act = w.Dropdown(options=ACTIVATIONS, value="tanh", description="activation")
+    picture = _picture()
+
+    def redraw(_=None):
+        run = train_boundary(X, y, widths=[width.value] * depth.value, activation=act.value,
+                             steps=steps, lr=lr, frames=2, seed=seed)
+        fig = Figure(figsize=(10, 4), dpi=80)   # not pyplot: never shown by itself
+        axes = fig.subplots(1, 2)
+        _draw_run(axes, run, X, y, title=f"{act.value}, {depth.value} x {width.value}: ")
+        fig.suptitle(f"training accuracy {run['accuracy']:.0%}")
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    for control in (width, depth, act):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([width, depth, act]), picture])
+
+
+def snapshot_steps(steps, frames):
+    """``frames`` steps from 0 to ``steps``, spaced geometrically (early steps change most)."""
+    import numpy as np
+
+    return sorted({0, int(steps), *np.geomspace(1, steps, frames - 1).astype(int).tolist()})
+
+
+def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=1000,
+                    frames=24, lr=0.3, seed=0):
+    """The explorer's kernel-free face: the boundary during training, frame by frame.
+
+    ``run`` is a training run as ``train_boundary`` returns it (a dict with
+    ``steps``, ``grids`` and ``losses``); without it, one is trained with the
+    other arguments. Returns self-contained HTML (see ``frames_player``):
+    display it with ``IPython.display.HTML(...)``. See chapter 2, "Explorer".
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plot
+
+    if run is None:
+        run = train_boundary(X, y, widths=widths, activation=activation, steps=steps, lr=lr,
+                             frames=frames, seed=seed)
+    if len(run["grids"]) != len(run["steps"]):
+        raise ValueError(f"boundary_player: run has {len(run['steps'])} steps but "
+                         f"{len(run['grids'])} grids")
+    # Draw the static parts once and update only what moves: redrawing whole
+    # axes (and a tight layout) per frame costs ten times more.
+    fig = Figure(figsize=(8.4, 3.4), dpi=72)
+    ax_b, ax_l = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
+    layers = plot.decision_boundary(ax_b, run["grids"][0], X, y)
+    losses, label = np.asarray(run["losses"]), run.get("label", "")
+    ax_l.semilogy(range(len(losses)), losses, color=plot.PALETTE["sky"], lw=1, alpha=0.6)
+    (done,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"], lw=2)
+    (now,) = ax_l.plot([], [], "o", color=plot.PALETTE["vermillion"])
+    ax_l.set_xlabel("gradient-descent step")
+    ax_l.set_ylabel("cross-entropy loss (log scale)")
+
+    def draw(k):
+        for artist in layers:
+            artist.remove()
+        layers[:] = plot.probability_layers(ax_b, run["grids"][k])
+        step = run["steps"][k]
+        ax_b.set_title(f"{label}step {step}")
+        done.set_data(range(step + 1), losses[: step + 1])
+        now.set_data([step], [losses[step]])
+        ax_l.set_title(f"loss {losses[step]:.3f}")
+
+    alt = (f"Decision boundary of a {label.rstrip(': ')} network on the training points, "
+           "and its training loss, frame by frame during training")
+    return frames_player(fig, draw, len(run["steps"]),
+                         captions=[f"step {s}" for s in run["steps"]], alt=alt)
+
+
+# ---------------------------------------------------------------------------
+# Chapter 3: learning rate, batch size and starting point on a surface
+# ---------------------------------------------------------------------------
+
+# The surfaces the chapter-3 explorer offers, each with a learning rate that
+# shows it well and a scale for the gradient noise of a batch of one.
+DESCENT_SURFACES = {
+    "quadratic": {"make": lambda: _surfaces().quadratic(kappa=10, angle=30, L=10), "lr": 0.1,
+                  "noise": 4.0},
+    "saddle": {"make": lambda: _surfaces().saddle(), "lr": 0.1, "noise": 0.5},
+    "himmelblau": {"make": lambda: _surfaces().himmelblau(), "lr": 0.01, "noise": 20.0},
+    "six_hump_camel": {"make": lambda: _surfaces().six_hump_camel(), "lr": 0.02, "noise": 4.0},
+    "rosenbrock": {"make": lambda: _surfaces().rosenbrock(), "lr": 1e-3, "noise": 20.0},
+}
+
+
+def _surfaces():
+    from . import surfaces
+    return surfaces
+
+
+def descent_run(surface, lr, batch_size=None, start=None, steps=150, noise_scale=1.0, seed=0):
+    """Gradient descent on a 2-D ``surface``, with the gradient noise of a mini-batch.
+
+    ``batch_size=None`` is full-batch gradient descent (exact gradients).
+    With a batch size ``B`` each gradient gets Gaussian noise of standard
+    deviation ``noise_scale / sqrt(B)`` per coordinate: the variance falls as
+    1/B, as for a mini-batch drawn with replacement (chapter 3, "What a
+    mini-batch gradient estimates"). Returns ``surfaces.Trajectory(path, losses)``.
+    See chapter 3, "Explorer".
+    """
+    import math
+
+    import numpy as np
+
+    from . import optim
+
+    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) != batch_size
+                                   or batch_size < 1):
+        raise ValueError("descent_run: batch_size must be None or an integer >= 1, "
+                         f"got {batch_size!r}")
+    noise = 0.0 if batch_size is None else noise_scale / math.sqrt(batch_size)
+    return _surfaces().trajectory(optim.gd_step, surface, start, steps, noise=noise,
+                                  rng=np.random.default_rng(seed), lr=lr)
+
+
+def _draw_descent(axes, surface, run, label):
+    """Contours and path on axes[0], the loss against the step on axes[1]."""
+    import numpy as np
+
+    from . import plot
+
+    ax_s, ax_l = axes
+    ax_s.clear()
+    ax_l.clear()
+    plot.plot_surface(surface, ax=ax_s, paths={label: run.path})
+    xmin, xmax, ymin, ymax = surface.box
+    ax_s.set_xlim(xmin, xmax)
+    ax_s.set_ylim(ymin, ymax)
+    ax_s.legend(fontsize=8, loc="upper right")
+    gap = run.losses - surface.f_min
+    finite = np.isfinite(gap)
+    if surface.log_levels:
+        ax_l.semilogy(np.arange(len(gap))[finite], np.maximum(gap[finite], 1e-16),
+                      color=plot.PALETTE["blue"])
+        ax_l.set_ylabel("f(θ) − f_min (log scale)")
+    else:
+        ax_l.plot(np.arange(len(gap))[finite], run.losses[finite], color=plot.PALETTE["blue"])
+        ax_l.set_ylabel("f(θ)")
+    ax_l.set_xlabel("step")
+    ax_l.set_xlim(0, len(gap) - 1)
+    if not finite.all():
+        ax_l.set_title(f"diverged at step {int(np.argmin(finite))}", fontsize=10,
+                       color=plot.PALETTE["vermillion"])
+    else:
+        ax_l.set_title(f"final f = {run.losses[-1]:.4g}", fontsize=10)
+
+
+def descent_explorer(steps=150, seed=0):
+    """Live explorer: surface, learning rate, batch size and start -> path and loss.
+
+    Needs a Jupyter kernel; the website shows ``lr_player`` instead. The
+    batch size sets the gradient noise as in ``descent_run``. See chapter 3,
+    "Explorer".
+    """
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    names = list(DESCENT_SURFACES)
+    surface_w = w.Dropdown(options=names, value="quadratic", description="surface")
+    lr_w = w.FloatLogSlider(value=0.1, base=10, min=-4, max=0.5, step=0.05,
+                            description="learning rate", readout_format=".4f",
+                            continuous_update=False, style={"description_width": "initial"})
+    batch_w = w.Dropdown(options=[("full batch", None), ("1", 1), ("4", 4), ("16", 16),
+                                  ("64", 64), ("256", 256)], value=None, description="batch size",
+                         style={"description_width": "initial"})
+    x0_w = w.FloatSlider(description="start x", continuous_update=False)
+    y0_w = w.FloatSlider(description="start y", continuous_update=False)
+    picture = _picture()
+    state = {"surface": None}
+
+    def set_surface(_=None):
+        spec = DESCENT_SURFACES[surface_w.value]
+        surface = spec["make"]()
+        state["surface"] = surface
+        xmin, xmax, ymin, ymax = surface.box
+        # Move the sliders without a redraw for each change, then draw once.
+        for slider, lo, hi, v in [(x0_w, xmin, xmax, surface.start[0]),
+                                  (y0_w, ymin, ymax, surface.start[1])]:
+            slider.unobserve(redraw, names="value")
+            slider.min, slider.max = -1e9, 1e9
+            slider.min, slider.max, slider.step = lo, hi, (hi - lo) / 100
+            slider.value = float(v)
+            slider.observe(redraw, names="value")
+        lr_w.unobserve(redraw, names="value")
+        lr_w.value = spec["lr"]
+        lr_w.observe(redraw, names="value")
+        redraw()
+
+    def redraw(_=None):
+        surface = state["surface"]
+        spec = DESCENT_SURFACES[surface_w.value]
+        run = descent_run(surface, lr_w.value, batch_w.value, (x0_w.value, y0_w.value), steps,
+                          noise_scale=spec["noise"], seed=seed)
+        fig = Figure(figsize=(10, 4), dpi=80)
+        batch = "full batch" if batch_w.value is None else f"B = {batch_w.value}"
+        _draw_descent(fig.subplots(1, 2), surface, run, f"lr = {lr_w.value:.4g}, {batch}")
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    surface_w.observe(set_surface, names="value")
+    for control in (lr_w, batch_w):
+        control.observe(redraw, names="value")
+    set_surface()
+    return w.VBox([w.HBox([surface_w, lr_w, batch_w]), w.HBox([x0_w, y0_w]), picture])
+
+
+def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
+    """The explorer's kernel-free face: one frame per learning rate, path and loss.
+
+    Defaults: the chapter's quadratic bowl (L = 10, kappa = 10) and 24
+    learning rates from 0.01 to 0.21, past the stability limit 2/L = 0.2.
+    The contours are drawn once; each frame moves only the two lines.
+    Returns self-contained HTML (see ``frames_player``): display it with
+    ``IPython.display.HTML(...)``. See chapter 3, "Explorer".
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plot
+
+    surface = DESCENT_SURFACES["quadratic"]["make"]() if surface is None else surface
+    lrs = np.linspace(0.01, 0.21, 24) if lrs is None else np.asarray(lrs, dtype=float)
+    if lrs.ndim != 1 or len(lrs) < 2 or len(lrs) > 30:
+        raise ValueError("lr_player: lrs must hold 2 to 30 learning rates, "
+                         f"got shape {lrs.shape}")
+    runs = [descent_run(surface, float(lr), None, start, steps) for lr in lrs]
+    fig = Figure(figsize=(8.4, 3.5), dpi=72)
+    ax_s, ax_l = fig.subplots(1, 2)
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
+    xmin, xmax, ymin, ymax = surface.box
+    ax_s.set_xlim(xmin, xmax)
+    ax_s.set_ylim(ymin, ymax)
+    (path_line,) = ax_s.plot([], [], "o-", ms=2.5, lw=1, color=plot.PALETTE["vermillion"])
+    gaps = [np.maximum(r.losses - surface.f_min, 1e-16) for r in runs]
+    (loss_line,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"])
+    ax_l.set_xlim(0, steps)
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
+    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("f(θ) − f_min (log scale)")
+    lr_max = 2 / surface.info["L"] if "L" in surface.info else None
+    fig.tight_layout()
+
+    def draw(k):
+        path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
+        loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
+        limit = f" ({lrs[k] * surface.info['L'] / 2:.2f} × 2/L)" if lr_max else ""
+        ax_s.set_title(f"lr = {lrs[k]:.3f}{limit}", fontsize=10)
+        diverged = not np.all(np.isfinite(runs[k].losses))
+        ax_l.set_title("diverged" if diverged else f"after {steps} steps: {gaps[k][-1]:.2g}",
+                       fontsize=10)
+
+    captions = [f"lr = {lr:.3f}" + (f" = {lr / lr_max:.2f} × 2/L" if lr_max else "")
+                for lr in lrs]
+    alt = (f"Gradient descent on {surface.name}: the path on the contours and the loss "
+           f"against the step, one frame per learning rate from {lrs[0]:.3g} to {lrs[-1]:.3g}")
+    return frames_player(fig, draw, len(lrs), captions=captions, interval=interval, alt=alt)
