@@ -330,7 +330,7 @@ def backward_explorer(expressions=None):
     return widgets.VBox([widgets.HBox([choose, step]), caption, picture])
 
 
-def backward_player(build, interval=1400, dpi=80):
+def backward_player(build, interval=1400, dpi=110):
     """The explorer's kernel-free face: the backward walk of ``build()``, frame by frame.
 
     One frame per backward step of the graph ``build()`` returns, plus the
