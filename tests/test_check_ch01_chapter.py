@@ -6,20 +6,14 @@ Then: the reference passes, the stub is *not attempted*, every catalogued wrong
 solution is rejected with the mistake it makes named, and bad input is reported.
 """
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 import torch
+from catalogue import ch01 as catalogue  # noqa: E402 - tests/ is on sys.path
 
 from bpcourse import Value, check
 from bpcourse.check import ch01
-
-_spec = importlib.util.spec_from_file_location(
-    "catalogue_ch01_chapter", Path(__file__).parent / "catalogue" / "ch01.py")
-catalogue = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(catalogue)
 
 NAMES = ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_and_edges",
          "three_backward_calls"]
@@ -210,12 +204,3 @@ def test_an_endless_loop_is_stopped():
 
     result = check.count_paths_and_edges.run(endless)
     assert result.status == "failed" and "timed out" in result.headline
-
-
-def test_checks_are_fast():
-    import time
-
-    for name in NAMES:
-        start = time.perf_counter()
-        check.REGISTRY[name].run(check.REGISTRY[name].reference)
-        assert time.perf_counter() - start < 0.5, name

@@ -1,22 +1,15 @@
 """Chapter 3's checks: references against PyTorch and closed forms, wrong solutions named."""
 
 import copy
-import importlib.util
 import math
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from catalogue import ch03 as catalogue  # noqa: E402 - tests/ is on sys.path
 
 from bpcourse.check import ch03
 from bpcourse.check._core import REGISTRY, rel_error
-
-_spec = importlib.util.spec_from_file_location(
-    "catalogue_ch03", Path(__file__).parent / "catalogue" / "ch03.py")
-catalogue = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(catalogue)
 
 NAMES = ["gd_step", "stable_lr_by_hand", "minibatch_indices", "fixed_sgd", "warmup_cosine_lr",
          "loss_curve_lrs"]
@@ -199,12 +192,6 @@ def test_answers_by_hand_and_by_choice_are_not_given_away():
     assert REGISTRY["stable_lr_by_hand"].run(lambda: 2 / 8).status == "passed"
     assert REGISTRY["loss_curve_lrs"].run(lambda: list(ch03.CURVE_LRS)).status == "passed"
 
-
-def test_checks_are_fast():
-    for name in NAMES:
-        t = time.perf_counter()
-        REGISTRY[name].run(REGISTRY[name].reference)
-        assert time.perf_counter() - t < 0.5, name
 
 
 def test_module_docstring_names_the_chapter():

@@ -1,7 +1,5 @@
 """Exercise 5.1 (adam_step): the check's truth against PyTorch, and every outcome."""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +11,7 @@ from bpcourse.check import CheckFailed, ch05, rel_error
 # the catalogue's wrong solutions divide by zero on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-_spec = importlib.util.spec_from_file_location(
-    "catalogue_ch05", Path(__file__).parent / "catalogue" / "ch05.py")
-catalogue = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(catalogue)
+from catalogue import ch05 as catalogue  # noqa: E402 - tests/ is on sys.path
 
 EXERCISE = check.adam_step
 CASES = EXERCISE.cases()
