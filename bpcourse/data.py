@@ -202,7 +202,7 @@ def batches(X, y, batch_size, rng=None, shuffle=True, drop_last=False):
     (required then). The last batch is smaller when ``batch_size`` does not
     divide ``len(X)``; ``drop_last=True`` skips it instead, so every batch has
     exactly ``batch_size`` rows (and some rows are unused this epoch).
-    See chapter 3, "Mini-batches and SGD".
+    See chapter 3, "Full batch, mini-batch and single-example SGD".
     """
     X, y = _check_xy(X, y)
     n = len(X)

@@ -1,6 +1,6 @@
 """Softmax, losses, activations and the linear layer, as functions of Tensors.
 
-See chapter 2, "The softmax-cross-entropy gradient". The functions here that
+See chapter 2, "Softmax and cross-entropy". The functions here that
 PyTorch would build from several operations are single nodes with their own
 backward, because their gradients are simpler and more stable than the
 composition: softmax followed by cross-entropy has the gradient
@@ -31,7 +31,7 @@ def linear(x, W, b=None):
 
     Backward, for a batch x of shape (N, in) and g = dL/d out of shape (N, out):
     dL/dx = g W,  dL/dW = g^T x,  dL/db = sum of g over the batch. See chapter 2,
-    "The backprop equations".
+    "The gradient of a linear layer, for a batch".
     """
     if type(x) is not Tensor:
         x = _tensor(x, "linear")

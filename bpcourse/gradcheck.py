@@ -12,7 +12,7 @@ the relative error of CS231n,
     rel_i = |a_i - n_i| / max(1e-8, |a_i| + |n_i|),
 
 and passes when the largest rel_i is at most ``tol`` (default 1e-6; a correct
-gradient of a smooth function gives about 1e-9 or less). Near a kink
+gradient of a smooth function typically gives 1e-7 or less, often far less). Near a kink
 (ReLU at 0) finite differences are wrong, not the gradient.
 """
 
@@ -137,6 +137,8 @@ class GradcheckResult:
 
 
 def _compare(analytic, numerical, names, tol):
+    if not names:  # callers raise a clearer error first; this guards the names[0] below
+        raise ValueError("gradcheck: nothing to check (no inputs or parameters)")
     per_input, worst, max_err = [], (names[0], ()), -1.0
     for name, a, n in zip(names, analytic, numerical, strict=True):
         a = np.asarray(a, dtype=np.float64)
@@ -169,6 +171,9 @@ def gradcheck(f, inputs, analytic=None, h=1e-6, tol=DEFAULT_TOL):
     index), ``.passed`` against ``tol``, and a report via ``print(result)``.
     """
     single = not isinstance(inputs, (tuple, list))
+    if not single and not inputs:
+        raise ValueError("gradcheck: inputs is empty; pass an array or a tuple of arrays "
+                         "to differentiate with respect to")
     arrays = [np.array(x, dtype=np.float64, order="C") for x in ((inputs,) if single else inputs)]
     names = [f"input {i}" for i in range(len(arrays))] if not single else ["x"]
 
@@ -206,6 +211,12 @@ def gradcheck_module(loss_fn, module, h=1e-6, tol=DEFAULT_TOL):
     with ``module`` (on fixed data). Gradients are cleared before and after.
     """
     named = module.named_parameters()
+    if not named:
+        raise ValueError(
+            f"gradcheck_module: {type(module).__name__} has no parameters "
+            "(named_parameters() is empty), so there is no gradient to check; "
+            "to check a function of its inputs, use gradcheck(f, inputs)"
+        )
     module.zero_grad()
     loss_fn().backward()
     grads = [p.grad.copy() if p.grad is not None else np.zeros(p.shape) for _, p in named]

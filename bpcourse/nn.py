@@ -1,6 +1,6 @@
 """Layers and networks built on ``Tensor``, with PyTorch's names and defaults.
 
-See chapter 2, "A network as a module". A ``Module`` finds its parameters and
+See chapter 2, "Training a small network". A ``Module`` finds its parameters and
 sub-modules by attribute assignment: ``self.fc = Linear(2, 16)`` registers a
 child, ``self.weight = Tensor(w, requires_grad=True)`` a parameter, so
 ``parameters()`` and ``named_parameters()`` need no bookkeeping from you.

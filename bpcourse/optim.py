@@ -534,7 +534,8 @@ class SGD(Optimizer):
     g ← v                                         (otherwise, if momentum > 0)
     theta ← theta − lr · g
 
-    See chapter 3 ("Mini-batches and SGD") and chapter 4 ("Nesterov momentum").
+    See chapter 3, "Full batch, mini-batch and single-example SGD", and
+    chapter 4, "Nesterov momentum".
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, nesterov=False, weight_decay=0):

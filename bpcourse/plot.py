@@ -400,7 +400,8 @@ def plot_surface(surface, ax=None, paths=None, n=200, levels=25, show_minima=Tru
     logarithmically in ``f − f_min`` on surfaces with ``log_levels`` (the
     valleys of Rosenbrock or Beale would otherwise be invisible). Global
     minima are stars, other local minima diamonds, saddles x's.
-    See chapter 3, "Nonconvex surfaces". Returns the Axes.
+    See chapter 3, "Nonconvex surfaces: local minima, plateaus and saddle
+    points". Returns the Axes.
     """
     import numpy as np
 

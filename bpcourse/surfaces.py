@@ -81,9 +81,11 @@ def quadratic(kappa=10.0, angle=0.0, L=1.0):
     f(θ) = ½ θᵀ A θ,   A = R diag(L, L/κ) Rᵀ
     ∇f(θ) = A θ
 
-    The largest curvature is ``L``, the smallest ``mu = L/kappa``; gradient
-    descent converges for ``lr < 2/L`` at best at rate ``1 − 1/κ`` per step.
-    See chapter 3, "Convergence on a quadratic".
+    The largest curvature is ``L``, the smallest ``mu = L/kappa``. Gradient
+    descent converges for ``lr < 2/L``: each step multiplies the distance to the
+    minimum by at most ``max(|1 − lr·L|, |1 − lr·mu|)``, which is ``1 − 1/κ`` at
+    ``lr = 1/L`` and smallest, ``(κ − 1)/(κ + 1)``, at ``lr = 2/(L + mu)``.
+    See chapter 3, "The learning rate on a quadratic".
     """
     if not kappa >= 1:
         raise ValueError(f"kappa must be >= 1, got {kappa}")
@@ -158,7 +160,7 @@ def himmelblau():
 
     Minima, all with f = 0, at (3, 2), (−2.8051, 3.1313), (−3.7793, −3.2832)
     and (3.5844, −1.8481). Which one you reach depends on where you start.
-    See chapter 3, "Nonconvex surfaces".
+    See chapter 3, "Nonconvex surfaces: local minima, plateaus and saddle points".
     """
     def f(theta):
         x, y = _xy(theta)
@@ -184,7 +186,7 @@ def saddle():
     Saddle point (0, 0) with f = 0; minima (0, ±1) with f = −¼. Gradient
     descent started on the line y = 0 (the default start, (1.5, 0)) walks into
     the saddle and stays; a little gradient noise lets it escape.
-    See chapter 3, "Saddle points".
+    See chapter 3, "Nonconvex surfaces: local minima, plateaus and saddle points".
     """
     def f(theta):
         x, y = _xy(theta)
@@ -232,7 +234,7 @@ def six_hump_camel():
 
     Global minima f = −1.0316 at ±(0.0898, −0.7127); local minima at
     ±(1.7036, −0.7961) (f = −0.2155) and ±(1.6071, 0.5687) (f = 2.1043).
-    See chapter 3, "Nonconvex surfaces".
+    See chapter 3, "Nonconvex surfaces: local minima, plateaus and saddle points".
     """
     def f(theta):
         x, y = _xy(theta)

@@ -1,6 +1,6 @@
 """Reverse-mode autodiff over numpy arrays: the ``Tensor`` engine.
 
-See chapter 2, "From scalars to matrices". The idea is chapter 1's ``Value``
+See chapter 2, "From scalar graphs to matrix operations". The idea is chapter 1's ``Value``
 with arrays in place of numbers: each operation computes its output and keeps
 a small function, ``_backward(g)``, that turns the gradient of the output,
 ``g = dL/d out``, into the gradient of each input (a vector-Jacobian product):
@@ -10,7 +10,7 @@ a small function, ``_backward(g)``, that turns the gradient of the output,
 Broadcasting. ``a + b`` with ``a`` of shape (32, 10) and ``b`` of shape (10,)
 uses each entry of ``b`` 32 times, so its gradient sums the 32 contributions:
 ``unbroadcast`` sums the gradient back to each input's shape. See chapter 2,
-"Bias gradients sum over the batch".
+"The gradient of a linear layer, for a batch".
 
 Semantics follow PyTorch: ``grad`` is ``None`` until a backward pass reaches
 the tensor; leaves (tensors you create with ``requires_grad=True``) accumulate
@@ -422,7 +422,7 @@ class Tensor:
 
         ``grad`` is dL/d(this tensor); it defaults to 1 for a one-element
         tensor. Leaves accumulate; intermediate tensors are reset first.
-        See chapter 2, "The backward pass over arrays".
+        See chapter 2, "What a matrix node must compute".
         """
         if not self.requires_grad:
             raise ValueError(

@@ -91,3 +91,18 @@ def test_numerical_param_grads_closed_form():
     w = Tensor([1.0, -2.0], requires_grad=True)
     (g,) = numerical_param_grads(lambda: (w * w * w).sum(), [w])
     np.testing.assert_allclose(g, 3 * w.data**2, rtol=1e-8)
+
+
+@pytest.mark.parametrize("module", [nn.ReLU(), nn.Sequential(nn.Tanh(), nn.Identity())],
+                         ids=["ReLU", "Sequential of activations"])
+def test_gradcheck_module_without_parameters_is_a_clear_value_error(module):
+    # (it used to fail with an IndexError from deep inside, on names[0])
+    x = Tensor([[0.5, -1.0]], requires_grad=True)
+    with pytest.raises(ValueError, match="has no parameters.*use gradcheck"):
+        gradcheck_module(lambda: module(x).sum(), module)
+
+
+def test_gradcheck_with_no_inputs_is_a_clear_value_error():
+    for empty in ((), []):
+        with pytest.raises(ValueError, match="inputs is empty"):
+            gradcheck(lambda: Tensor(1.0), empty)

@@ -1,9 +1,13 @@
 """Oracle tests: bpcourse's engines against PyTorch in float64.
 
-Values and gradients must agree to a relative error of 1e-10, measured as
-max|ours - torch| / max(max|torch|, 1e-6) over each array. Shapes are drawn by
-hypothesis, including broadcasting (scalar against matrix, row against
-column, size-1 axes); values come from a seeded generator per example.
+Values and gradients must agree to a relative error of 1e-10, twice over (see
+``assert_close``): over each array, max|ours - torch| / max(max|torch|, 1e-6),
+and entry by entry, with an allowance for rounding that scales with the array.
+Shapes are drawn by hypothesis (derandomized, so every run tests the same
+cases), and each broadcasting test also runs the explicit ``@example``s that a
+few dozen draws would miss: a row against a column, a vector against a
+column, a scalar against a matrix, and size-1 axes in 3-D. Values come from a
+seeded generator per example.
 """
 
 import math
@@ -11,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
@@ -19,19 +23,58 @@ import bpcourse.functional as F
 from bpcourse import Tensor, Value, nn
 
 TOL = 1e-10
+# Entry by entry, an entry may differ from torch's by TOL * (|torch| + ENTRY_FLOOR * scale).
+ENTRY_FLOOR = 1e-3
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 seeds = st.integers(0, 2**32 - 1)
 
 
-def assert_close(ours, theirs, what=""):
+def assert_close(ours, theirs, what="", entry_floor=ENTRY_FLOOR):
+    """ours == torch's ``theirs`` to a relative error of TOL, per array and per entry."""
     ours = np.asarray(ours, dtype=np.float64)
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} != torch {theirs.shape}"
-    # The scale has a floor of 1e-6 so that a true zero reached by cancellation
-    # (torch: 8.9e-16, exact: 0) does not count as an infinite relative error.
+    # Per array: the largest difference against the largest entry. The scale has
+    # a floor of 1e-6 so that a true zero reached by cancellation (torch:
+    # 8.9e-16, exact: 0) does not count as an infinite relative error.
     scale = max(np.max(np.abs(theirs), initial=0.0), 1e-6)
-    err = np.max(np.abs(ours - theirs), initial=0.0) / scale
+    diff = np.abs(ours - theirs)
+    err = np.max(diff, initial=0.0) / scale
     assert err <= TOL, f"{what}: relative error {err:.3e} > {TOL:g}"
+    # Per entry. The per-array measure alone lets a small entry be wrong: next to
+    # an entry of 1, an entry of 1e-12 could be 0 (a lost tail of sigmoid, say)
+    # and still pass. A purely relative rule, |d| <= TOL |torch|, is unsound the
+    # other way: an entry that is a sum of terms that cancel (an unbroadcast
+    # sum, a layer norm's mean subtracted, p - y) carries a rounding error of
+    # about n * eps * sum|terms|, which relative to a tiny result can be any
+    # size, in torch as in ours. So each entry gets its relative TOL plus an
+    # absolute allowance of TOL * ENTRY_FLOOR * scale = 1e-13 * scale: that
+    # covers the rounding of sums of up to n ~ ENTRY_FLOOR * TOL / eps ~ 450
+    # terms of the array's size (n * 2.2e-16 * scale), while an entry 1000 times
+    # smaller than the largest is still held to a relative error of 2e-10.
+    # Where no entry is a sum (elementwise functions), nothing can cancel and the
+    # tests pass entry_floor=0: every entry then matches to a relative TOL alone.
+    bound = TOL * (np.abs(theirs) + entry_floor * scale)
+    bad = diff > bound
+    if bad.any():
+        i = np.unravel_index(int(np.argmax(diff / bound)), diff.shape)
+        raise AssertionError(
+            f"{what}: entry {tuple(int(j) for j in i)} is {float(ours[i])!r}, "
+            f"torch {float(theirs[i])!r}: "
+            f"difference {diff[i]:.3e} > TOL * (|torch| + {entry_floor:g} * {scale:.3g}) "
+            f"= {bound[i]:.3e}")
+
+
+def test_assert_close_checks_every_entry_and_allows_for_cancellation():
+    big = torch.tensor([1.0, 1e-12], dtype=torch.float64)
+    assert_close([1.0 + 5e-11, 1e-12 * (1 + 5e-11)], big)  # relative 5e-11 everywhere
+    with pytest.raises(AssertionError, match=r"relative error"):
+        assert_close([1.0 + 2e-10, 1e-12], big)  # the per-array measure
+    with pytest.raises(AssertionError, match=r"entry \(1,\)"):
+        assert_close([1.0, 0.0], big)  # a lost tail: per array it would pass (1e-12)
+    # a cancellation-sized error next to the array's scale is allowed: 1e-14 on
+    # an entry of 1e-8 is a relative 1e-6, but only 1e-14 of the scale 1
+    assert_close([1.0, 1e-8 + 1e-14], torch.tensor([1.0, 1e-8], dtype=torch.float64))
 
 
 def pair(data, requires_grad=True):
@@ -40,21 +83,74 @@ def pair(data, requires_grad=True):
             torch.tensor(data, dtype=torch.float64, requires_grad=requires_grad))
 
 
-def check_op(op, arrays, torch_op=None, seed=0):
+def check_op(op, arrays, torch_op=None, seed=0, entry_floor=ENTRY_FLOOR):
     """op on Tensors vs torch_op (default: op) on torch tensors; values and all gradients."""
     torch_op = torch_op or op
     ours, theirs = zip(*(pair(a) for a in arrays), strict=True)
     out, ref = op(*ours), torch_op(*theirs)
-    assert_close(out.data, ref, "value")
+    assert_close(out.data, ref, "value", entry_floor)
     w = np.random.default_rng(seed).normal(size=out.shape)  # a non-trivial dL/d out
     out.backward(w)
     ref.backward(torch.from_numpy(w))
     for i, (t, r) in enumerate(zip(ours, theirs, strict=True)):
         assert t.grad is not None, f"input {i} got no gradient"
-        assert_close(t.grad, r.grad, f"grad of input {i}")
+        assert_close(t.grad, r.grad, f"grad of input {i}", entry_floor)
 
 
 # -- elementwise binary ops with broadcasting ------------------------------
+
+
+@st.composite
+def broadcast_pairs(draw, max_dims=3, max_side=4):
+    """Two shapes that broadcast together, drawn so that rows meet columns.
+
+    One full shape (sides 2 to max_side) first; then each operand, on its own,
+    keeps only some trailing axes and shrinks some of those to 1. From (3, 4)
+    this gives (1, 4) against (3, 1), (4,) against (3, 1), () against (3, 4),
+    ...: the pairs that ``mutually_broadcastable_shapes`` seldom draws.
+    """
+    nd = draw(st.integers(0, max_dims))
+    full = draw(st.lists(st.integers(2, max_side), min_size=nd, max_size=nd))
+    shapes = []
+    for _ in range(2):
+        keep = draw(st.integers(0, nd))
+        ones = draw(st.lists(st.booleans(), min_size=keep, max_size=keep))
+        shapes.append(tuple(1 if one else n for one, n in zip(ones, full[nd - keep:],
+                                                              strict=True)))
+    return tuple(shapes)
+
+
+# hypothesis's own generator too, for the shapes the one above never makes
+# (a size-1 axis in both operands, differing numbers of axes with no 1s, ...)
+BROADCAST_SHAPES = st.one_of(
+    broadcast_pairs(),
+    mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3,
+                                  max_side=4).map(lambda s: s.input_shapes),
+)
+
+# Run on every binary test whatever hypothesis draws: (1,n) vs (m,1), (n,) vs
+# (m,1), () vs (m,n), (m,1) vs (1,n), size-1 axes in 3-D, each way round, and
+# operands whose gradient must be summed over missing leading axes *and* over
+# stretched 1s at once ((3, 1) against (2, 1, 4)).
+BROADCAST_EXAMPLES = [
+    ((1, 4), (3, 1)), ((3, 1), (1, 4)),
+    ((4,), (3, 1)), ((3, 1), (4,)),
+    ((), (3, 4)), ((3, 4), ()),
+    ((2, 1, 4), (1, 3, 1)), ((1, 3, 1), (2, 1, 4)),
+    ((2, 3, 4), (1, 3, 1)), ((2, 1, 1), (3, 4)), ((4,), (2, 3, 1)),
+    ((3, 1), (2, 1, 4)), ((2, 1, 4), (3, 1)),
+    ((3, 4), (3, 4)),
+]
+
+
+def with_examples(name, values, **fixed):
+    """Add ``name=value`` (with the ``fixed`` arguments) for each value as a hypothesis example."""
+    def decorate(test):
+        for value in reversed(values):
+            test = example(**{name: value}, **fixed)(test)
+        return test
+    return decorate
+
 
 BINARY = {
     "add": lambda a, b: a + b,
@@ -67,11 +163,11 @@ BINARY = {
 
 @pytest.mark.parametrize("name", list(BINARY))
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
-       seed=seeds)
+@with_examples("shapes", BROADCAST_EXAMPLES, seed=0)
+@given(shapes=BROADCAST_SHAPES, seed=seeds)
 def test_binary_ops_broadcast_like_torch(name, shapes, seed):
     rng = np.random.default_rng(seed)
-    sa, sb = shapes.input_shapes
+    sa, sb = shapes
     a, b = rng.normal(size=sa), rng.normal(size=sb)
     if name == "div":
         b = np.sign(b) * (np.abs(b) + 0.5)  # away from zero
@@ -81,11 +177,11 @@ def test_binary_ops_broadcast_like_torch(name, shapes, seed):
 
 
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
-       seed=seeds)
+@with_examples("shapes", BROADCAST_EXAMPLES, seed=0)
+@given(shapes=BROADCAST_SHAPES, seed=seeds)
 def test_maximum_like_torch(shapes, seed):
     rng = np.random.default_rng(seed)
-    a, b = rng.normal(size=shapes.input_shapes[0]), rng.normal(size=shapes.input_shapes[1])
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
     check_op(lambda x, y: x.maximum(y), [a, b], torch.maximum, seed)
 
 
@@ -151,7 +247,11 @@ def test_unary_ops_like_torch(name, shape, seed):
         a = np.abs(a) + 0.1
     elif domain == "wide":
         a = a * 30.0  # sigmoid far into both tails
-    check_op(op, [a], torch_op, seed)
+    # Elementwise: each entry of the value and of the gradient is its own short
+    # formula, with no sum to cancel, so each must match torch to a relative
+    # 1e-10 however small it is (sigmoid(-60) = 8.7e-27 computed as 1 - 1/(1 + e^-60)
+    # would be 0, an error invisible next to the array's largest entry).
+    check_op(op, [a], torch_op, seed, entry_floor=0.0)
 
 
 def test_sigmoid_is_stable_at_1000():
@@ -218,18 +318,74 @@ INDEXES = [
 ]
 
 
-@pytest.mark.parametrize("index", INDEXES, ids=lambda i: repr(i).replace(" ", ""))
-def test_indexing_scatters_the_gradient_like_torch(index):
-    a = np.random.default_rng(3).normal(size=(3, 4))
+def torch_index(index):
+    """The same index for torch, with the axes numpy would give.
 
-    def torch_index(i):
+    Torch places the axes of an advanced index as numpy does only if the
+    integers among them are integer *arrays*: numpy gives x[0, :, [1, 2]] the
+    shape (2, n), torch (n, 2). So where the index holds an integer array, each
+    int i becomes the array [i], which numpy would broadcast the same way.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    advanced = any(isinstance(i, np.ndarray) for i in parts)
+
+    def one(i):
         if isinstance(i, np.ndarray):
             return torch.from_numpy(i)
-        if isinstance(i, tuple):
-            return tuple(torch_index(j) for j in i)
+        if advanced and isinstance(i, (int, np.integer)):
+            return torch.tensor([int(i)])
         return i
 
-    check_op(lambda x: x[index] if isinstance(x, Tensor) else x[torch_index(index)], [a])
+    return tuple(one(i) for i in index) if isinstance(index, tuple) else one(index)
+
+
+def check_index(shape, index, seed=0):
+    a = np.random.default_rng(seed).normal(size=shape)
+    check_op(lambda x: x[index] if isinstance(x, Tensor) else x[torch_index(index)], [a],
+             seed=seed)
+
+
+@pytest.mark.parametrize("index", INDEXES, ids=lambda i: repr(i).replace(" ", ""))
+def test_indexing_scatters_the_gradient_like_torch(index):
+    check_index((3, 4), index, seed=3)
+
+
+@st.composite
+def shape_and_index(draw):
+    """A shape and an index into it: per axis an int, a slice or an integer array.
+
+    Integer arrays (all of one length, so that they broadcast together) repeat
+    entries often, which is what the scatter of the gradient must add up.
+    """
+    shape = draw(array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5))
+    n_parts = draw(st.integers(1, len(shape)))
+    length = draw(st.integers(1, 6))
+    parts = []
+    for n in shape[:n_parts]:
+        kind = draw(st.sampled_from(["int", "slice", "array"]))
+        if kind == "int":
+            parts.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            bound = st.none() | st.integers(-n - 1, n + 1)
+            parts.append(slice(draw(bound), draw(bound), draw(st.none() | st.integers(1, 3))))
+        else:
+            entries = st.lists(st.integers(-n, n - 1), min_size=length, max_size=length)
+            parts.append(np.array(draw(entries), dtype=np.int64))
+    bare = n_parts == 1 and draw(st.booleans())  # x[i] rather than x[(i,)]
+    return shape, parts[0] if bare else tuple(parts)
+
+
+@SETTINGS
+@example(case=((3, 4), np.array([2, 0, 2, 2])), seed=0)                  # rows, repeated
+@example(case=((3, 4), (slice(None), np.array([3, 3, 0]))), seed=0)      # columns, repeated
+@example(case=((3, 4), (np.array([0, 0, 2]), np.array([1, 1, 3]))), seed=0)  # same entry twice
+@example(case=((2, 3, 4), (1, slice(None), np.array([0, 0]))), seed=0)   # int, slice, array
+@example(case=((2, 3, 4), (np.array([1, 1]), slice(1, None), 2)), seed=0)
+@example(case=((2, 3, 4), (-1, slice(None, None, 2), -2)), seed=0)
+@example(case=((5,), slice(4, 1)), seed=0)                                 # empty
+@given(case=shape_and_index(), seed=seeds)
+def test_drawn_indexing_scatters_the_gradient_like_torch(case, seed):
+    check_index(*case, seed=seed)
 
 
 def test_indexing_with_an_integer_tensor():
@@ -239,24 +395,31 @@ def test_indexing_with_an_integer_tensor():
     assert_close(t.grad, np.array([[1, 1], [0, 0], [2, 2]]))
 
 
+@st.composite
+def matmul_shapes(draw):
+    """Shapes of A and B for A @ B: each 1-D, 2-D or with batch axes that broadcast."""
+    n, k, m = draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    batch_a, batch_b = draw(broadcast_pairs(max_dims=2, max_side=3))
+    sa = (k,) if draw(st.integers(0, 3)) == 0 else batch_a + (n, k)
+    sb = (k,) if draw(st.integers(0, 3)) == 0 else batch_b + (k, m)
+    return sa, sb
+
+
 MATMUL_SHAPES = [
     ((4,), (4,)), ((4,), (4, 3)), ((2, 4), (4,)), ((2, 4), (4, 3)),
     ((5, 2, 4), (5, 4, 3)), ((1, 2, 4), (5, 4, 3)), ((5, 2, 4), (4, 3)),
     ((4,), (5, 4, 3)), ((5, 2, 4), (4,)), ((2, 1, 2, 4), (3, 4, 2)),
+    ((3, 1, 2, 4), (1, 2, 4, 3)),  # batch axes broadcast both ways
 ]
 
 
-@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES)
-def test_matmul_1d_2d_and_batched_like_torch(sa, sb):
-    rng = np.random.default_rng(4)
-    check_op(lambda x, y: x @ y, [rng.normal(size=sa), rng.normal(size=sb)])
-
-
 @SETTINGS
-@given(n=st.integers(1, 5), k=st.integers(1, 5), m=st.integers(1, 5), seed=seeds)
-def test_matmul_2d_drawn_shapes_like_torch(n, k, m, seed):
+@with_examples("shapes", MATMUL_SHAPES, seed=4)
+@given(shapes=matmul_shapes(), seed=seeds)
+def test_matmul_1d_2d_and_batched_like_torch(shapes, seed):
     rng = np.random.default_rng(seed)
-    check_op(lambda x, y: x @ y, [rng.normal(size=(n, k)), rng.normal(size=(k, m))], seed=seed)
+    sa, sb = shapes
+    check_op(lambda x, y: x @ y, [rng.normal(size=sa), rng.normal(size=sb)], seed=seed)
 
 
 # -- functional -------------------------------------------------------------
@@ -308,14 +471,19 @@ def test_mse_loss_like_torch(shape, seed):
              torch.nn.functional.mse_loss, seed)
 
 
-@pytest.mark.parametrize("xshape", [(4,), (6, 4), (2, 3, 4)])
-@pytest.mark.parametrize("bias", [True, False])
-def test_linear_like_torch(xshape, bias):
-    rng = np.random.default_rng(5)
-    arrays = [rng.normal(size=xshape), rng.normal(size=(3, 4))]
+@SETTINGS
+@example(batch=(), n_in=4, n_out=3, bias=True, seed=5)
+@example(batch=(6,), n_in=4, n_out=3, bias=False, seed=5)
+@example(batch=(2, 3), n_in=4, n_out=1, bias=True, seed=5)
+@example(batch=(1,), n_in=1, n_out=3, bias=True, seed=5)
+@given(batch=array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4),
+       n_in=st.integers(1, 5), n_out=st.integers(1, 5), bias=st.booleans(), seed=seeds)
+def test_linear_like_torch(batch, n_in, n_out, bias, seed):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=batch + (n_in,)), rng.normal(size=(n_out, n_in))]
     if bias:
-        arrays.append(rng.normal(size=3))
-    check_op(F.linear, arrays, torch.nn.functional.linear)
+        arrays.append(rng.normal(size=n_out))
+    check_op(F.linear, arrays, torch.nn.functional.linear, seed)
 
 
 # -- modules ------------------------------------------------------------------
