@@ -7,31 +7,54 @@
     bpcourse student --in-place DIR
         turn the notebooks of a throw-away copy into learner's versions (to
         publish a `student` branch for the Binder and Colab buttons)
-    bpcourse grade NOTEBOOK... [--json] [--timeout S]
+    bpcourse grade NOTEBOOK... [--json] [--timeout S] [--notebook-timeout S]
         run each notebook in a fresh kernel and print a score table
 
 Grading reads what the checks displayed: each check's output carries a JSON
 record in its metadata (key ``application/vnd.bpcourse.check+json``), so
-``scores`` can score any executed notebook without running it again.
+``scores`` can score any executed notebook without running it again. The
+exercises a notebook is scored on come from the checks' registry, by chapter,
+not from the notebook: an exercise whose check cell was deleted is still
+counted, as *missing*.
+
+``nbformat`` and ``nbclient`` (and a Jupyter kernel, ``ipykernel``) are not
+needed by the package itself; the two commands say what to install when they
+are missing.
 """
 
 import argparse
+import importlib
+import importlib.util
 import json
 import re
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
-import nbformat
+__all__ = ["main", "exercises_in", "expected_exercises", "chapter_of", "scores",
+           "grade_notebook", "GradeError", "NOT_RUN", "MISSING"]
 
-__all__ = ["main", "exercises_in", "scores", "grade_notebook"]
-
-NOT_RUN = "not run"
+NOT_RUN = "not run"     # its check is in the notebook, but left no record (it stopped before)
+MISSING = "missing"     # the chapter has this exercise, but no cell of the notebook checks it
 _CALL = re.compile(r"\bcheck\.(\w+)\s*\(")
+
+
+class GradeError(Exception):
+    """A notebook that cannot be graded; the message is one line that says why."""
 
 
 def _registry():
     from .check import REGISTRY
     return REGISTRY
+
+
+def _chapter(exercise):
+    return int(exercise.id.split(".")[0])
+
+
+def _order(exercise):
+    return tuple(int(p) for p in exercise.id.split("."))
 
 
 def exercises_in(nb):
@@ -46,12 +69,8 @@ def exercises_in(nb):
     return found
 
 
-def scores(nb):
-    """One record per exercise of an *executed* notebook, from its outputs.
-
-    ``[{"exercise", "name", "status", "passed", "total"}]``; an exercise whose
-    check left no record (the notebook stopped before it) is ``"not run"``.
-    """
+def _records(nb):
+    """{exercise name: the record its check left in an output}."""
     from .check import MIME
     seen = {}
     for cell in nb.cells:
@@ -59,36 +78,128 @@ def scores(nb):
             record = output.get("metadata", {}).get(MIME)
             if isinstance(record, str):   # nbformat may keep JSON as text
                 record = json.loads(record)
-            if record:
+            if isinstance(record, dict) and "name" in record:
                 seen[record["name"]] = record
+    return seen
+
+
+def chapter_of(nb, path=None):
+    """The chapter a notebook belongs to, or None.
+
+    In order: the number ``bpcourse student`` wrote into its metadata; the
+    leading number of its file name (``05_adaptive.ipynb``); the chapter more
+    than half of the exercises it checks belong to ("5.1").
+    """
+    number = nb.get("metadata", {}).get("bpcourse", {}).get("chapter")
+    if isinstance(number, int) and not isinstance(number, bool):
+        return number
+    if path is not None:
+        found = re.match(r"(\d+)", Path(path).name)
+        if found:
+            return int(found.group(1))
+    registry = _registry()
+    named = [registry[n] for n in _records(nb) if n in registry] + exercises_in(nb)
+    counts = Counter(_chapter(e) for e in set(named))
+    if not counts:
+        return None
+    number, count = counts.most_common(1)[0]
+    return number if 2 * count > sum(counts.values()) else None
+
+
+def expected_exercises(nb, chapter=None):
+    """The exercises a notebook is scored on, in order: ``[Exercise, ...]``.
+
+    Every registered exercise of its chapter (``chapter``, else
+    ``chapter_of(nb)``), whether or not the notebook still calls its check,
+    then any other check the notebook calls.
+    """
+    if chapter is None:
+        chapter = chapter_of(nb)
+    ours = sorted((e for e in _registry().values() if _chapter(e) == chapter), key=_order)
+    return ours + [e for e in exercises_in(nb) if e not in ours]
+
+
+def scores(nb, chapter=None):
+    """One record per exercise of an *executed* notebook, from its outputs.
+
+    ``[{"exercise", "name", "status", "passed", "total"}]``, one per exercise
+    of ``expected_exercises(nb, chapter)``. An exercise whose check is in the
+    notebook but left no record (the notebook stopped before it) is
+    ``"not run"``; one whose check is nowhere in it is ``"missing"``.
+    """
+    seen, called = _records(nb), exercises_in(nb)
     rows = []
-    for exercise in exercises_in(nb):
+    for exercise in expected_exercises(nb, chapter):
         record = seen.get(exercise.name)
         if record is None:
-            record = {"exercise": exercise.id, "name": exercise.name, "status": NOT_RUN,
+            status = NOT_RUN if exercise in called else MISSING
+            record = {"exercise": exercise.id, "name": exercise.name, "status": status,
                       "passed": 0, "total": 0}
         rows.append({key: record.get(key) for key in
                      ("exercise", "name", "status", "passed", "total")})
     return rows
 
 
-def grade_notebook(path, timeout=120):
-    """Execute ``path`` in a fresh kernel (errors allowed) and score it."""
+def _one_line(err):
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
+
+
+def _read_notebook(path):
+    import nbformat
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except FileNotFoundError:
+        raise GradeError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise GradeError(f"{path}: is a folder, not a notebook") from None
+    except OSError as err:
+        raise GradeError(f"{path}: cannot be read ({err.strerror or err})") from None
+    except Exception as err:   # not JSON, or JSON that is not a notebook
+        raise GradeError(f"{path}: not a valid Jupyter notebook ({_one_line(err)})") from None
+
+
+def grade_notebook(path, timeout=120, notebook_timeout=None):
+    """Execute ``path`` in a fresh kernel (errors allowed) and score it.
+
+    ``timeout``: seconds any one cell may run; ``notebook_timeout``: seconds
+    all cells together may run (None: no limit). Past either limit the run
+    stops there, and the exercises after it are "not run". Raises
+    ``GradeError`` (one line) for a notebook that cannot be read or run.
+    """
+    from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     path = Path(path)
-    nb = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(nb, timeout=timeout, allow_errors=True,
+    nb = _read_notebook(path)
+    deadline = None if not notebook_timeout else time.monotonic() + notebook_timeout
+
+    def cell_timeout(cell):
+        # nbclient asks before each cell: the smaller of the two limits.
+        if deadline is None:
+            return timeout
+        left = max(deadline - time.monotonic(), 1e-3)   # 0 would mean "no limit"
+        return min(timeout, left) if timeout and timeout > 0 else left
+
+    client = NotebookClient(nb, timeout=timeout, timeout_func=cell_timeout, allow_errors=True,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     note = ""
     try:
         client.execute()
     except CellTimeoutError:
-        note = f"stopped: a cell ran longer than {timeout} s"
+        if deadline is not None and time.monotonic() >= deadline - 1e-3:
+            note = f"stopped: the notebook ran longer than {notebook_timeout:g} s in all"
+        else:
+            note = f"stopped: a cell ran longer than {timeout:g} s"
     except DeadKernelError:
         note = "stopped: the kernel died"
-    rows = scores(nb)
+    except NoSuchKernel as err:
+        raise GradeError(f"{path}: no Jupyter kernel named {err.args[0]!r} to run it "
+                         "(pip install ipykernel)") from None
+    except Exception as err:   # a notebook nbclient cannot run: say so, grade the others
+        raise GradeError(f"{path}: could not be run ({_one_line(err)})") from None
+    rows = scores(nb, chapter_of(nb, path))
     passed = sum(row["status"] == "passed" for row in rows)
     return {"notebook": str(path), "exercises": rows, "passed": passed, "total": len(rows),
             "note": note}
@@ -102,6 +213,8 @@ def _table(result):
         lines.append("  no checked exercises")
     for row in result["exercises"]:
         cases = f"{row['passed']}/{row['total']} cases" if row["total"] else ""
+        if row["status"] == MISSING:
+            cases = f"no cell calls check.{row['name']}(...)"
         lines.append(f"  {row['exercise']:<6} {row['name']:<28} {row['status']:<14} {cases}")
     total = result["total"]
     pct = 100.0 * result["passed"] / total if total else 0.0
@@ -114,9 +227,9 @@ def _student(args):
     if args.site or args.in_place:
         try:
             if args.site:
-                done = student.write_site(args.site)
+                done = student.write_site(args.site, install_from=args.install_from)
             else:
-                done = student.write_in_place(args.in_place)
+                done = student.write_in_place(args.in_place, install_from=args.install_from)
         except (FileNotFoundError, ValueError) as err:
             print(f"bpcourse student: {err}", file=sys.stderr)
             return 2
@@ -138,19 +251,37 @@ def _student(args):
     return 0
 
 
+def _missing(modules):
+    """The modules of ``modules`` that cannot be imported."""
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
 def _grade(args):
-    results = [grade_notebook(path, timeout=args.timeout) for path in args.notebooks]
+    results, problems = [], []
+    for path in args.notebooks:
+        try:
+            results.append(grade_notebook(path, timeout=args.timeout,
+                                          notebook_timeout=args.notebook_timeout))
+        except GradeError as err:
+            problems.append({"notebook": str(path), "error": str(err)})
+            print(f"bpcourse grade: {err}", file=sys.stderr)
     passed = sum(r["passed"] for r in results)
     total = sum(r["total"] for r in results)
     score = passed / total if total else 0.0
     if args.json:
         print(json.dumps({"notebooks": results, "passed": passed, "total": total,
-                          "score": score}, indent=2))
-    else:
+                          "score": score, "errors": problems}, indent=2))
+    elif results:
         print("\n\n".join(_table(r) for r in results))
         if len(results) > 1:
             print(f"\nTotal: {passed}/{total} exercises passed ({100 * score:.0f} %)")
-    return 0
+    return 2 if problems else 0
 
 
 def main(argv=None):
@@ -166,13 +297,41 @@ def main(argv=None):
                    help="replace the downloadable notebooks of a built site instead")
     s.add_argument("--in-place", metavar="DIR",
                    help="rewrite every notebook under DIR (a throw-away copy!) in place")
-    g = sub.add_parser("grade", help="run notebooks and score their exercises")
+    s.add_argument("--install-from", metavar="REQUIREMENT",
+                   help="with --site or --in-place: add a first cell that pip-installs "
+                        "REQUIREMENT (e.g. 'bpcourse @ git+https://...@student') when the "
+                        "kernel has no bpcourse, as on Colab")
+    g = sub.add_parser(
+        "grade", help="run notebooks and score their exercises",
+        description="Run each notebook in a fresh kernel (errors allowed, so every exercise "
+                    "is scored) and print each exercise's status and a score. A notebook is "
+                    "scored on every exercise of its chapter: one whose check cell is gone "
+                    "counts as missing.")
     g.add_argument("notebooks", nargs="+", type=Path)
     g.add_argument("--json", action="store_true", help="machine-readable output")
-    g.add_argument("--timeout", type=float, default=120,
-                   help="seconds any one cell may run (default 120)")
+    g.add_argument("--timeout", type=float, default=120, metavar="S",
+                   help="seconds any ONE CELL may run (default 120); a cell that runs longer "
+                        "stops that notebook, and the exercises after it count as 'not run'")
+    g.add_argument("--notebook-timeout", type=float, default=None, metavar="S",
+                   help="seconds ALL CELLS of one notebook may run together (default: no "
+                        "limit); past it the notebook stops the same way")
     args = parser.parse_args(argv)
+    needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
+    missing = _missing(needed)
+    if missing:
+        install = missing[:]
+        if args.command == "grade" and importlib.util.find_spec("ipykernel") is None:
+            install.append("ipykernel")   # the kernel the notebooks run in
+        print(f"bpcourse {args.command}: needs {' and '.join(missing)}, which "
+              f"{'is' if len(missing) == 1 else 'are'} not installed; install with "
+              f"`pip install {' '.join(install)}` (or the course's book extra: "
+              f"`pip install -e \".[book]\"` in the course's folder)", file=sys.stderr)
+        return 2
     if args.command == "student":
+        if args.install_from and not (args.site or args.in_place):
+            print("bpcourse student: --install-from goes with --site or --in-place "
+                  "(your own notebooks run where bpcourse is installed)", file=sys.stderr)
+            return 2
         return _student(args)
     return _grade(args)
 

@@ -51,7 +51,7 @@ def test_the_check_uses_the_packages_reference():
 def test_reference_passes():
     result = EXERCISE(optim.adam_step)
     assert (result.status, result.passed, result.total) == ("passed", 16, 16)
-    assert str(result) == "✓ adam_step: 16/16 cases"
+    assert str(result) == "✓ adam_step: 16/16 cases (relative error ≤ 1e-7)"
 
 
 def test_the_notebook_solution_passes():
@@ -89,6 +89,22 @@ def test_in_place_update_is_named_as_such():
     with pytest.raises(CheckFailed) as info:
         EXERCISE(catalogue.adam_in_place)
     assert "changed its input `m`" in str(info.value)
+
+
+def test_reproducing_a_case_in_place_leaves_the_check_intact():
+    """adam_in_place changes m and v in place: running it on case(k), as the
+    report's "Reproduce" line says, must not spoil the check's own cases."""
+    k = 2   # non-zero moments, so an in-place update shows
+    case = EXERCISE.case(k)
+    before = [a.copy() for a in case.args[:4]]
+    catalogue.adam_in_place(*case.args, **case.kwargs)
+    assert not np.array_equal(case.args[2], before[2])        # the copy was changed...
+    again = EXERCISE.case(k)
+    for a, b in zip(again.args[:4], before, strict=True):     # ...the check's case was not
+        np.testing.assert_array_equal(a, b)
+    result = EXERCISE.run(optim.adam_step)
+    assert (result.status, result.passed) == ("passed", 16)
+    assert EXERCISE.run(catalogue.adam_in_place).status == "failed"
 
 
 def test_first_case_is_reproducible_from_the_report():

@@ -66,9 +66,50 @@ def test_rel_error_is_the_stated_formula():
 def test_reference_passes_and_counts_cases(toy):
     result = toy(_scale)
     assert result.status == PASSED and result.passed == result.total == 5
-    assert str(result) == "✓ _toy_scale: 5/5 cases"
+    assert str(result) == "✓ _toy_scale: 5/5 cases (relative error ≤ 1e-7)"
     assert result.to_json() == {"exercise": "0.1", "name": "_toy_scale", "status": "passed",
                                 "passed": 5, "total": 5, "mistake": ""}
+
+
+def test_the_pass_line_states_the_rule_it_passed():
+    exercises = [
+        Exercise(id="0.5", name="_toy_tol", reference=_scale, cases=[Case((np.ones(2),))],
+                 tol=2.5e-10),
+        Exercise(id="0.6", name="_toy_int", reference=lambda: 3, cases=[Case()]),
+        Exercise(id="0.7", name="_toy_hand", reference=lambda: 0.7, cases=[Case()],
+                 accept=lambda got, exp, case: None),
+        Exercise(id="0.8", name="_toy_said", reference=lambda: 3, cases=[Case()],
+                 rule="the exact count"),
+    ]
+    try:
+        assert [e.run(e.reference).headline for e in exercises] == [
+            "_toy_tol: 1/1 cases (relative error ≤ 2.5e-10)",   # its own tolerance
+            "_toy_int: 1/1 cases",                 # no float compared: no tolerance to state
+            "_toy_hand: 1/1 cases",                # judged by accept, which says its own rule
+            "_toy_said: 1/1 cases (the exact count)"]
+    finally:
+        for e in exercises:
+            REGISTRY.pop(e.name)
+
+
+def test_case_k_is_a_copy_a_learner_cannot_spoil(toy):
+    """The report's "Reproduce" line runs the learner's function on case(k): an
+    in-place function must not change the check's own cases."""
+    def in_place(x, a=2.0):
+        x *= a
+        return x
+
+    before = toy.case(1).args[0].copy()
+    case = toy.case(1)
+    in_place(*case.args, **case.kwargs)                    # as the Reproduce line does
+    np.testing.assert_array_equal(case.args[0], 2 * before)
+    np.testing.assert_array_equal(toy.case(1).args[0], before)      # unchanged
+    assert toy.case(1) is not toy.case(1)
+    for case in toy.cases():                               # cases() hands out copies too
+        case.args[0][...] = 99.0
+    np.testing.assert_array_equal(toy.case(1).args[0], before)
+    result = toy.run(_scale)
+    assert result.status == PASSED and result.passed == 5
 
 
 def test_random_cases_are_the_same_every_time(toy):
@@ -292,8 +333,9 @@ def test_accept_allows_other_right_answers():
 def test_display_html_text_and_json(toy):
     passed = toy.run(_scale)
     bundle, metadata = passed.mimebundle()
-    assert bundle["text/plain"] == "✓ _toy_scale: 5/5 cases"
-    assert "#009E73" in bundle["text/html"] and "5/5 cases" in bundle["text/html"]
+    assert bundle["text/plain"] == "✓ _toy_scale: 5/5 cases (relative error ≤ 1e-7)"
+    assert "#009E73" in bundle["text/html"]
+    assert "✓ _toy_scale: 5/5 cases (relative error ≤ 1e-7)</b>" in bundle["text/html"]
     assert metadata[_core.MIME]["status"] == "passed"
     assert set(bundle) == {"text/plain", "text/html"}   # nothing the website cannot render
     failed = toy.run(lambda x, a=2.0: x.copy())

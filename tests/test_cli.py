@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -13,7 +14,9 @@ from bpcourse import cli, student
 from bpcourse.check import MIME
 
 ROOT = Path(__file__).resolve().parent.parent
+CH01 = ROOT / "notebooks" / "01_chain_rule.ipynb"
 CH05 = ROOT / "notebooks" / "05_adaptive.ipynb"
+BIN = Path(sys.executable).parent     # the console scripts beside this Python (.venv/bin)
 
 
 def _solution_notebook():
@@ -201,6 +204,8 @@ def test_scores_read_the_checks_records_without_running_anything():
     ]
     nb.cells[6].outputs = [_record("local_grads", "failed", 20, 28, "1.1")]
     assert [r["status"] for r in cli.scores(nb)] == ["passed", "failed"]
+    # its checks are from two chapters, and its name has no number: no chapter to add
+    assert cli.chapter_of(nb) is None and cli.chapter_of(nb, "09_test.ipynb") == 9
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +245,7 @@ def test_grade_table(chapter, capsys, monkeypatch):
         {"exercise": "5.1", "name": "adam_step", "status": "passed", "passed": 16, "total": 16},
         {"exercise": "1.1", "name": "local_grads", "status": "not attempted", "passed": 0,
          "total": 28}]}
-    monkeypatch.setattr(cli, "grade_notebook", lambda path, timeout: result)
+    monkeypatch.setattr(cli, "grade_notebook", lambda path, **limits: result)
     assert cli.main(["grade", str(chapter)]) == 0
     out = capsys.readouterr().out
     assert "5.1    adam_step" in out and "passed" in out and "16/16 cases" in out
@@ -288,8 +293,183 @@ def test_grade_scores_the_executed_solution_notebooks_100_percent():
     for chapter in chapters:
         path = executed / chapter.name
         assert path.exists(), f"{path} missing: run `make test` (nbval saves it)"
-        rows = cli.scores(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        rows = cli.scores(nb, cli.chapter_of(nb, path))   # every exercise of the chapter
         assert rows and all(r["status"] == "passed" for r in rows), (chapter.name, rows)
+
+
+# --- scored on the chapter's exercises, not on the calls left in the notebook ------------
+
+
+def _check_cells(nb):
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and cli.exercises_in(
+        nbformat.v4.new_notebook(cells=[c]))]
+
+
+def test_a_deleted_check_cell_still_counts_as_missing():
+    """Deleting a failing `check.x(x)` cell must not take x out of the score."""
+    nb = nbformat.read(CH01, as_version=4)
+    cells = _check_cells(nb)
+    for i in cells:   # every check ran and passed (records as a check leaves them)
+        exercise = cli.exercises_in(nbformat.v4.new_notebook(cells=[nb.cells[i]]))[0]
+        nb.cells[i].outputs = [_record(exercise.name, "passed", 3, 3, exercise.id)]
+    assert len(cells) == 6
+    assert [r["status"] for r in cli.scores(nb)] == ["passed"] * 6
+    gone = cli.exercises_in(nbformat.v4.new_notebook(cells=[nb.cells[cells[2]]]))[0]
+    del nb.cells[cells[2]]
+    rows = cli.scores(nb)                 # the chapter, from the exercises' ids
+    assert len(rows) == 6 and sum(r["status"] == "passed" for r in rows) == 5
+    assert {r["name"]: r["status"] for r in rows}[gone.name] == "missing"
+    assert cli.scores(nb, chapter=1) == rows
+    assert cli.chapter_of(nb, CH01) == cli.chapter_of(nb, "my copy.ipynb") == 1
+    # even with every check cell gone, the file name says which chapter it is
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or "check." not in c.source]
+    assert cli.chapter_of(nb) is None and cli.scores(nb) == []
+    rows = cli.scores(nb, cli.chapter_of(nb, CH01))
+    assert [r["status"] for r in rows] == ["missing"] * 6
+
+
+def test_the_learners_notebook_carries_its_chapter(chapter):
+    nb = student.student_notebook(nbformat.read(chapter, as_version=4), 9, chapter.name)
+    assert nb.metadata["bpcourse"]["chapter"] == 9
+    assert cli.chapter_of(nb, "renamed.ipynb") == 9
+
+
+def test_missing_rows_in_the_table(chapter, capsys, monkeypatch):
+    result = {"notebook": "x.ipynb", "note": "", "passed": 0, "total": 1, "exercises": [
+        {"exercise": "5.1", "name": "adam_step", "status": "missing", "passed": 0,
+         "total": 0}]}
+    monkeypatch.setattr(cli, "grade_notebook", lambda path, **limits: result)
+    assert cli.main(["grade", str(chapter)]) == 0
+    out = capsys.readouterr().out
+    assert "missing        no cell calls check.adam_step(...)" in out
+    assert "score: 0/1 exercises passed (0 %)" in out
+
+
+# --- the real command on chapter 5: the solution, the learner's stub, a deleted check -----
+
+
+@pytest.fixture(scope="module")
+def graded_chapter_5(tmp_path_factory):
+    """`bpcourse student --out` then one `bpcourse grade --json` (console scripts)."""
+    folder = tmp_path_factory.mktemp("ch05")
+    made = subprocess.run([str(BIN / "bpcourse"), "student", "--from", str(CH05.parent),
+                           "--out", str(folder / "student")],
+                          capture_output=True, text=True, timeout=120, cwd=folder)
+    assert made.returncode == 0, made.stderr
+    learner = folder / "student" / CH05.name
+    nb = nbformat.read(CH05, as_version=4)
+    nb.cells = [c for c in nb.cells if "check.adam_step(" not in c.source]
+    no_check = folder / "deleted" / CH05.name
+    no_check.parent.mkdir()
+    nbformat.write(nb, no_check)
+    proc = subprocess.run([str(BIN / "bpcourse"), "grade", "--json", str(CH05), str(learner),
+                           str(no_check)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_grade_scores_the_chapter_5_solution_100_percent(graded_chapter_5):
+    solution = graded_chapter_5["notebooks"][0]
+    assert solution["notebook"] == str(CH05) and solution["note"] == ""
+    assert solution["exercises"] == [{"exercise": "5.1", "name": "adam_step",
+                                      "status": "passed", "passed": 16, "total": 16}]
+    assert (solution["passed"], solution["total"]) == (1, 1)            # 100 %
+
+
+def test_grade_scores_the_chapter_5_learners_notebook_0_percent(graded_chapter_5):
+    learner = graded_chapter_5["notebooks"][1]
+    assert [r["status"] for r in learner["exercises"]] == ["not attempted"]
+    assert (learner["passed"], learner["total"]) == (0, 1)              # 0 %
+
+
+def test_a_solution_without_its_check_cell_scores_below_100_percent(graded_chapter_5):
+    deleted = graded_chapter_5["notebooks"][2]
+    assert [r["status"] for r in deleted["exercises"]] == ["missing"]
+    assert (deleted["passed"], deleted["total"]) == (0, 1)
+    assert (graded_chapter_5["passed"], graded_chapter_5["total"]) == (1, 3)
+    assert graded_chapter_5["errors"] == []
+
+
+# --- problems: one line each, the other notebooks still graded ------------------------------
+
+
+def test_unreadable_notebooks_get_one_line_each_and_the_rest_is_graded(tmp_path):
+    good = tmp_path / "fine.ipynb"       # no chapter number: no exercises expected
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), good)
+    (tmp_path / "empty.ipynb").write_text("")
+    (tmp_path / "notes.ipynb").write_text("my notes")
+    (tmp_path / "cells.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, '
+                                          '"metadata": {}, "cells": 3}')
+    (tmp_path / "folder.ipynb").mkdir()
+    names = ["missing.ipynb", "empty.ipynb", "notes.ipynb", "cells.ipynb", "folder.ipynb"]
+    proc = subprocess.run([str(BIN / "bpcourse"), "grade", *(str(tmp_path / n) for n in names),
+                           str(good), "--timeout", "60"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    said = [line for line in proc.stderr.splitlines() if line.startswith("bpcourse grade:")]
+    assert said == [
+        f"bpcourse grade: {tmp_path / 'missing.ipynb'}: no such file",
+        f"bpcourse grade: {tmp_path / 'empty.ipynb'}: not a valid Jupyter notebook "
+        "(NotJSONError: Notebook does not appear to be JSON: '')",
+        f"bpcourse grade: {tmp_path / 'notes.ipynb'}: not a valid Jupyter notebook "
+        "(NotJSONError: Notebook does not appear to be JSON: 'my notes')",
+        f"bpcourse grade: {tmp_path / 'cells.ipynb'}: not a valid Jupyter notebook "
+        "(TypeError: 'int' object is not iterable)",
+        f"bpcourse grade: {tmp_path / 'folder.ipynb'}: is a folder, not a notebook"]
+    assert proc.stdout.startswith(f"{good}\n  no checked exercises\n")   # still graded
+
+
+def test_json_lists_the_problems_too(tmp_path, capsys):
+    assert cli.main(["grade", "--json", str(tmp_path / "gone.ipynb")]) == 2
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert report["notebooks"] == [] and report["total"] == 0
+    assert report["errors"] == [{"notebook": str(tmp_path / "gone.ipynb"),
+                                 "error": f"{tmp_path / 'gone.ipynb'}: no such file"}]
+    assert out.err == f"bpcourse grade: {tmp_path / 'gone.ipynb'}: no such file\n"
+
+
+@pytest.mark.parametrize("command", [["grade", "x.ipynb"], ["student", "--out", "s"]])
+def test_without_nbformat_and_nbclient_the_command_says_what_to_install(command, tmp_path):
+    # `None` in sys.modules makes an import fail as if the package were not installed.
+    code = ("import sys; sys.modules['nbformat'] = sys.modules['nbclient'] = None\n"
+            "from bpcourse.cli import main\n"
+            f"sys.exit(main({command!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    needs = "nbformat and nbclient, which are" if command[0] == "grade" else "nbformat, which is"
+    assert f"bpcourse {command[0]}: needs {needs} not installed" in proc.stderr
+    assert "pip install nbformat" in proc.stderr and '".[book]"' in proc.stderr
+    assert not (tmp_path / "s").exists()
+
+
+# --- time limits: per cell, and for the whole notebook ------------------------------------
+
+
+def test_grade_help_says_the_timeout_is_per_cell(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "seconds any ONE CELL may run (default 120)" in text
+    assert "--notebook-timeout S seconds ALL CELLS of one notebook may run together" in text
+
+
+def test_the_notebook_limit_stops_a_slow_notebook(tmp_path):
+    nb = _solution_notebook()
+    nb.cells.insert(2, new_code_cell("import time\nfor _ in range(50):\n    time.sleep(0.1)"))
+    path = tmp_path / "09_slow.ipynb"
+    nbformat.write(nb, path)
+    start = time.monotonic()
+    result = cli.grade_notebook(path, timeout=60, notebook_timeout=2)
+    assert time.monotonic() - start < 30       # not the 5 s loop plus the per-cell limit
+    assert result["note"] == "stopped: the notebook ran longer than 2 s in all"
+    assert [r["status"] for r in result["exercises"]] == ["not run", "not run"]
+    result = cli.grade_notebook(path, timeout=1)
+    assert result["note"] == "stopped: a cell ran longer than 1 s"
 
 
 def test_in_place_for_a_student_branch(tmp_path):

@@ -7,16 +7,27 @@ in ``_core.py``; how to write an exercise is in CONTRIBUTING.md.
 
     >>> from bpcourse import check
     >>> check.adam_step(adam_step)        # doctest: +SKIP
-    ✓ adam_step: 16/16 cases
+    ✓ adam_step: 16/16 cases (relative error ≤ 1e-7)
 """
 
 import importlib
 
-from ._core import MIME, REGISTRY, TOL, Case, CheckFailed, Exercise, Mistake, Result, rel_error
+from ._core import (
+    MIME,
+    REGISTRY,
+    TOL,
+    Case,
+    CheckFailed,
+    Exercise,
+    Mistake,
+    Result,
+    rel_error,
+    tol_text,
+)
 from ._core import install_handler as _install_handler
 
 __all__ = ["CheckFailed", "Result", "Exercise", "Case", "Mistake", "REGISTRY", "TOL", "MIME",
-           "rel_error"]
+           "rel_error", "tol_text"]
 
 # One line per chapter module, in chapter order: importing it registers its checks.
 CHAPTERS = [

@@ -28,7 +28,9 @@ random ones):
 When values disagree it runs each known-wrong variant (``Mistake``) on the
 failing cases, and the one that reproduces the learner's numbers is named in
 the hint. Outcomes: *not attempted* (the stub raised ``NotImplementedError``;
-a note, no exception), *passed*, or *failed*, which raises ``CheckFailed``.
+a note, no exception), *passed* (its line states the rule it passed, e.g.
+``✓ adam_step: 16/16 cases (relative error ≤ 1e-7)``), or *failed*, which
+raises ``CheckFailed``.
 In Jupyter, a handler shows the failure as a report box, not a traceback,
 while the cell still counts as an error, so "Run all" and nbval stop there.
 """
@@ -41,6 +43,7 @@ import html
 import inspect
 import linecache
 import numbers
+import re
 import signal
 import sys
 import threading
@@ -51,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Case", "Mistake", "Exercise", "Result", "CheckFailed", "REGISTRY",
-           "rel_error", "TOL", "TIME_LIMIT", "MIME"]
+           "rel_error", "tol_text", "TOL", "TIME_LIMIT", "MIME"]
 
 TOL = 1e-7           # the one tolerance every check states (relative error)
 TIME_LIMIT = 3.0     # seconds one call of a learner's function may take
@@ -64,6 +67,12 @@ SEED = 20260101      # random cases are drawn from rng(SEED + exercise number)
 REGISTRY: dict[str, Exercise] = {}  # name -> Exercise, one flat namespace
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+
+def tol_text(tol):
+    """``1e-07`` written as the book writes it: ``1e-7``."""
+    return re.sub(r"e([+-])0*(\d)", lambda m: f"e{m.group(1).replace('+', '')}{m.group(2)}",
+                  f"{tol:g}")
 
 
 def rel_error(x, y):
@@ -338,6 +347,13 @@ def _is_real(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def _is_float(x):
+    """A floating-point number or array: compared by the tolerance rule."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "fc"
+    return isinstance(x, (float, np.floating))
+
+
 def _kind(x):
     """A learner-friendly name for the type of x."""
     if isinstance(x, np.ndarray):
@@ -519,6 +535,12 @@ class Exercise:
         comparison of values (steps 1 to 5 still run first).
     tol : float
         Relative-error tolerance; keep the default unless the text says why.
+    rule : str, optional
+        The rule a pass means, stated briefly on the pass line
+        (``✓ name: n/n cases (rule)``). By default, when floating-point
+        values were compared, ``"relative error ≤ 1e-7"`` (with ``tol``);
+        for answers judged by ``accept``, or with no floats, nothing
+        unless given here.
     hint : str
         Shown when a failure matches no known mistake.
     time_limit : float
@@ -527,7 +549,7 @@ class Exercise:
 
     def __init__(self, id, name, reference, cases, random_cases=None, mistakes=(),
                  returns=None, observe=None, accept=None, tol=TOL, hint="",
-                 time_limit=TIME_LIMIT, doc=""):
+                 time_limit=TIME_LIMIT, doc="", rule=None):
         if name in REGISTRY:
             raise ValueError(f"check name {name!r} is already used by exercise "
                              f"{REGISTRY[name].id}; check names must be unique")
@@ -537,6 +559,7 @@ class Exercise:
         self.mistakes = list(mistakes)
         self.returns, self.observe, self.accept = returns, observe, accept
         self.tol, self.hint, self.time_limit = tol, hint, time_limit
+        self.rule = rule
         self.__name__ = name
         self.__doc__ = (f"Check exercise {id}: call with your function, "
                         f"`bpcourse.check.{name}({name})`. {doc}").strip()
@@ -548,15 +571,20 @@ class Exercise:
     # -- the cases -------------------------------------------------------------
 
     def cases(self):
-        """Every case, fixed then random, the same on every call."""
+        """Every case, fixed then random, the same on every call.
+
+        Fresh copies each time: whatever is done to them (a learner's function
+        that changes its input in place, run on ``case(k).args`` to reproduce
+        a report) cannot change the check's own cases.
+        """
         cases = list(self._fixed)
         if self._random is not None:
             number = sum(int(p) * 100**i for i, p in enumerate(reversed(self.id.split("."))))
             cases += list(self._random(np.random.default_rng(SEED + number)))
-        return cases
+        return copy.deepcopy(cases)
 
     def case(self, k):
-        """Case ``k`` (numbered from 1, as in the report)."""
+        """A copy of case ``k`` (numbered from 1, as in the report)."""
         return self.cases()[k - 1]
 
     def _expected(self, case):
@@ -589,6 +617,7 @@ class Exercise:
                         [("Problem", problem),
                          ("Expected", f"{self.name}{inspect.signature(self.reference)}")])
         failures = []   # (k, case, expected, got, leaf, err)
+        compared_floats = False   # did the tolerance rule decide anything?
         for k, case in enumerate(cases, 1):
             try:
                 out, args, kwargs = _run_learner(fn, case, self.time_limit, first=(k == 1))
@@ -642,15 +671,24 @@ class Exercise:
                     self._add_hint(result, [(k, case, expected, got, "", np.inf)])
                     return result
                 continue
+            compared_floats = compared_floats or any(_is_float(e) for _, e, _ in leaves)
             errors = [(_error(e, g), where) for where, e, g in leaves]
             worst, where = max(errors, key=lambda p: p[0]) if errors else (0.0, "")
             if worst > self.tol:
                 failures.append((k, case, expected, got, where, worst))
         if not failures:
-            return Result(self.id, self.name, PASSED, n, n, f"{self.name}: {n}/{n} cases")
+            return Result(self.id, self.name, PASSED, n, n,
+                          f"{self.name}: {n}/{n} cases{self._rule_text(compared_floats)}")
         return self._value_failure(failures, n)
 
     # -- the parts of run() ---------------------------------------------------------
+
+    def _rule_text(self, compared_floats):
+        """`` (relative error ≤ 1e-7)``: the rule the pass line states, or ""."""
+        rule = self.rule
+        if rule is None and compared_floats:
+            rule = f"relative error ≤ {tol_text(self.tol)}"
+        return f" ({rule})" if rule else ""
 
     def _fail_factory(self, n):
         def fail(passed, headline, details, k=None):

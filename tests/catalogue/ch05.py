@@ -85,6 +85,15 @@ def adam_stores_hats(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-
     return theta - lr * m / (np.sqrt(v) + eps), m, v, t
 
 
+def adam_no_sqrt(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t += 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return theta - lr * m_hat / (v_hat + eps), m, v, t    # v̂ where √v̂ belongs
+
+
 def adam_lr_twice(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     t = t + 1
     m = beta1 * m + (1 - beta1) * g
@@ -113,6 +122,7 @@ ADAM_STEP = [
     (adam_returns_old_t, "t not incremented in the result"),
     (adam_hardcoded, "hyperparameters ignored"),
     (adam_stores_hats, "bias-corrected moments returned as the state"),
+    (adam_no_sqrt, "square root of v̂ missing"),
     (adam_lr_twice, None),
     (adam_in_place, None),   # right numbers, but it changes m and v in place
 ]
