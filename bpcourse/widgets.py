@@ -154,7 +154,7 @@ def backward_walk_table(root):
     One row per edge, in the order the pass uses them: the node passing its
     gradient on, its ``grad``, the input it passes to, the local derivative
     along the edge, the contribution ``local * grad`` and the input's gradient
-    right after adding it, i.e. rule (eq-backward) with numbers. Like
+    right after adding it: the backward rule, with numbers. Like
     ``root.backward()`` this fills the ``grad`` of every node of the graph.
     See chapter 1, "A backward pass, step by step".
     """
@@ -336,7 +336,7 @@ def backward_player(build, interval=1400, dpi=110):
     One frame per backward step of the graph ``build()`` returns, plus the
     starting frame, behind ``frames_player``'s slider; the step's rule with
     numbers is the caption. Returns self-contained HTML: display it with
-    ``IPython.display.HTML(...)``. See chapter 1, "Explorer".
+    ``IPython.display.HTML(...)``. See chapter 1, "Explorer: step through a backward pass".
     """
     n = _count_steps(build)
     # at most the page's width, so the labels stay readable on the website
@@ -373,7 +373,7 @@ def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3,
     steps change the boundary most). Returns a dict with ``steps`` (the
     snapshot steps), ``grids`` (``plot.class_probability_grid`` at each),
     ``losses`` (the loss before every step, then the final one) and
-    ``accuracy`` (on ``X`` at the end). See chapter 2, "Explorer".
+    ``accuracy`` (on ``X`` at the end). See chapter 2, "Explorer: width, depth and activation".
     """
     import numpy as np
 
@@ -479,7 +479,8 @@ def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=10
     ``run`` is a training run as ``train_boundary`` returns it (a dict with
     ``steps``, ``grids`` and ``losses``); without it, one is trained with the
     other arguments. Returns self-contained HTML (see ``frames_player``):
-    display it with ``IPython.display.HTML(...)``. See chapter 2, "Explorer".
+    display it with ``IPython.display.HTML(...)``.
+    See chapter 2, "Explorer: width, depth and activation".
     """
     import numpy as np
     from matplotlib.figure import Figure
@@ -548,9 +549,10 @@ def descent_run(surface, lr, batch_size=None, start=None, steps=150, noise_scale
     ``batch_size=None`` is full-batch gradient descent (exact gradients).
     With a batch size ``B`` each gradient gets Gaussian noise of standard
     deviation ``noise_scale / sqrt(B)`` per coordinate: the variance falls as
-    1/B, as for a mini-batch drawn with replacement (chapter 3, "What a
-    mini-batch gradient estimates"). Returns ``surfaces.Trajectory(path, losses)``.
-    See chapter 3, "Explorer".
+    1/B, as for a mini-batch drawn with replacement
+    (chapter 3, "What a mini-batch gradient estimates").
+    Returns ``surfaces.Trajectory(path, losses)``.
+    See chapter 3, "Explorer: learning rate, batch size and starting point".
     """
     import math
 
@@ -603,8 +605,8 @@ def descent_explorer(steps=150, seed=0):
     """Live explorer: surface, learning rate, batch size and start -> path and loss.
 
     Needs a Jupyter kernel; the website shows ``lr_player`` instead. The
-    batch size sets the gradient noise as in ``descent_run``. See chapter 3,
-    "Explorer".
+    batch size sets the gradient noise as in ``descent_run``.
+    See chapter 3, "Explorer: learning rate, batch size and starting point".
     """
     import ipywidgets as w
     from matplotlib.figure import Figure
@@ -665,14 +667,16 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     learning rates from 0.01 to 0.21, past the stability limit 2/L = 0.2.
     The contours are drawn once; each frame moves only the two lines.
     Returns self-contained HTML (see ``frames_player``): display it with
-    ``IPython.display.HTML(...)``. See chapter 3, "Explorer".
+    ``IPython.display.HTML(...)``.
+    See chapter 3, "Explorer: learning rate, batch size and starting point".
     """
     import numpy as np
     from matplotlib.figure import Figure
 
     from . import plot
 
-    surface = DESCENT_SURFACES["quadratic"]["make"]() if surface is None else surface
+    bowl = surface is None
+    surface = DESCENT_SURFACES["quadratic"]["make"]() if bowl else surface
     lrs = np.linspace(0.01, 0.21, 24) if lrs is None else np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or len(lrs) < 2 or len(lrs) > 30:
         raise ValueError("lr_player: lrs must hold 2 to 30 learning rates, "
@@ -681,6 +685,9 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     fig = Figure(figsize=(8.4, 3.5), dpi=72)
     ax_s, ax_l = fig.subplots(1, 2)
     plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
+    # plot_surface's 8-point legend is too small at this size. On the bowl, the lower right
+    # stays clear of every path: they start at the upper left and run along the valley.
+    ax_s.legend(loc="lower right" if bowl else "best", fontsize=10)
     xmin, xmax, ymin, ymax = surface.box
     ax_s.set_xlim(xmin, xmax)
     ax_s.set_ylim(ymin, ymax)

@@ -39,6 +39,14 @@ def test_every_exercise_has_a_catalogue_and_every_catalogue_an_exercise():
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_mistake_the_check_names_has_a_wrong_solution(name):
+    # a hint that no test ever triggers may name the wrong mistake unnoticed
+    named = {mistake for _, mistake in CATALOGUE[name] if mistake}
+    missing = [m.name for m in REGISTRY[name].mistakes if m.name not in named]
+    assert not missing, f"{name}: no wrong solution in tests/catalogue/ for {missing}"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_reference_passes_every_case(name):
     exercise = REGISTRY[name]
     result = exercise.run(exercise.reference)

@@ -46,7 +46,7 @@ def test_every_op_is_covered_by_fixed_and_random_cases():
 def test_reference_passes():
     result = EXERCISE(catalogue._right)
     assert (result.status, result.passed, result.total) == ("passed", 28, 28)
-    assert str(result) == "✓ local_grads: 28/28 cases"
+    assert str(result).startswith("✓ local_grads: 28/28 cases")   # then the tolerance
 
 
 def test_stub_is_not_attempted():

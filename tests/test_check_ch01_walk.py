@@ -4,7 +4,10 @@ The numbers in the table are checked against PyTorch's gradients and against
 the rule it prints (contribution = local derivative x node.grad, running sums).
 """
 
+import json
+import pathlib
 import re
+import textwrap
 
 import matplotlib
 import pytest
@@ -82,3 +85,25 @@ def test_explorer_steps_and_switches_expression():
     assert "c (*) passes its gradient on" in caption.value
     choose.value = "b = a*a + a"
     assert step.value == 0 and step.max == 2
+
+
+
+def test_the_chapters_example_of_your_own_expressions_runs():
+    # The explorer cell of chapter 1 shows, in a comment, how to pass your own
+    # expressions: run exactly that code, with the chapter's worked_example.
+    path = pathlib.Path(__file__).parents[1] / "notebooks" / "01_chain_rule.ipynb"
+    cells = {c["id"]: "".join(c["source"]) for c in json.loads(path.read_text())["cells"]}
+    example = textwrap.dedent("\n".join(
+        line[1:] for line in cells["ch01-explorer"].splitlines() if line.startswith("#    ")))
+    *body, call = example.splitlines()
+    assert call.startswith("backward_explorer({")
+    namespace = {"Value": Value, "backward_explorer": w.backward_explorer}
+    exec(cells["ch01-worked"].replace("print(", "str("), namespace)   # worked_example
+    exec("\n".join([*body, f"box = {call}"]), namespace)
+    (choose, step), caption = namespace["box"].children[0].children, namespace["box"].children[1]
+    assert list(choose.options) == ["x*x*x", "L at a = -1"]
+    step.value = step.max        # x*x*x: two multiplications
+    assert step.max == 2 and "passes its gradient on" in caption.value
+    choose.value = "L at a = -1"
+    step.value = step.max
+    assert step.max == 3 and "c (*) passes its gradient on" in caption.value

@@ -8,8 +8,11 @@ a ``Value`` operation stores for the backward pass, one per input,
     "+"  (a, b) -> a + b        "*"  (a, b) -> a · b      "**" (x, n) -> xⁿ
     "exp" (x,)  "log" (x,)  "tanh" (x,)  "sigmoid" (x,)  "relu" (x,)
 
-Checked against ``bpcourse.Value``'s own ``local_grads``. See chapter 1,
-"Local derivatives".
+Checked against ``bpcourse.Value``'s own ``local_grads``.
+See chapter 1, "Local derivatives".
+
+Messages point to the chapter's sections by their headings, never by equation
+labels, which a learner does not see on the page.
 """
 
 import math
@@ -20,6 +23,11 @@ from ..value import Value
 from ._core import TOL, Case, Exercise, Mistake, rel_error
 
 __all__ = ["local_grads", "OPS"]
+
+# Where the chapter teaches what a hint asks for: its headings, as the learner sees them.
+_SEE_PATHS = '(see chapter 1, "Several variables: sensitivities add over paths")'
+_SEE_ACCUMULATE = '(see chapter 1, "Why gradients accumulate")'
+_SEE_BACKWARD = '(see chapter 1, "The backward pass")'
 
 OPS = ("+", "*", "**", "exp", "log", "tanh", "sigmoid", "relu")
 _ARITY = {"+": 2, "*": 2, "**": 2}
@@ -170,8 +178,8 @@ def _accept_hand(got, expected, case):
     """Accept the number without showing it: a hand computation must not be given away."""
     if rel_error(expected, float(got)) <= TOL:
         return None
-    return (f"{float(got):.6g} is not dL/db. Redo it path by path (eq-paths): one product "
-            "of local derivatives per path from b to L, then their sum.")
+    return (f"{float(got):.6g} is not dL/db. Redo it path by path {_SEE_PATHS}: one "
+            "product of local derivatives per path from b to L, then their sum.")
 
 
 grad_by_hand = Exercise(
@@ -185,7 +193,7 @@ grad_by_hand = Exercise(
                 lambda: 3 / 10),
         Mistake("the path through u = a*b is missing",
                 "0.4 = 2b / v counts only the path through b**2. b also reaches v through "
-                "u = a*b, with local derivative du/db = a: add that path (eq-paths).",
+                f"u = a*b, with local derivative du/db = a: add that path {_SEE_PATHS}.",
                 lambda: 4 / 10),
         Mistake("the derivative of log is missing",
                 "7 = a + 2b is dv/db. L = log(v) adds one more link to every path: "
@@ -204,7 +212,7 @@ grad_by_hand = Exercise(
                 lambda: 7 * np.log(10)),
     ],
     hint="List the paths from b to L; multiply the local derivatives along each path and "
-         "add the paths (eq-paths).",
+         f"add the paths {_SEE_PATHS}.",
     doc="Return the number you computed by hand.",
 )
 
@@ -221,7 +229,14 @@ _VALID = "a valid topological order"
 def _topological_sort(graph, output):
     """Depth-first search with an explicit stack, as bpcourse.value.topological_order."""
     order, seen = [], set()
-    stack = [(output, False)]
+    _visit(graph, output, order, seen)
+    return order
+
+
+def _visit(graph, start, order, seen):
+    """Append to ``order`` every node reachable from ``start`` and not yet ``seen``,
+    each after its inputs."""
+    stack = [(start, False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -230,7 +245,6 @@ def _topological_sort(graph, output):
             seen.add(node)
             stack.append((node, True))
             stack.extend((x, False) for x in graph[node] if x not in seen)
-    return order
 
 
 def _topo_verdict(order, args, kwargs):
@@ -313,15 +327,7 @@ def _topo_whole_dict(graph, output):
     # a search started from every key of the dict: includes nodes output never uses
     order, seen = [], set()
     for key in graph:
-        stack = [(key, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                stack.extend((x, False) for x in graph[node] if x not in seen)
+        _visit(graph, key, order, seen)
     return order
 
 
@@ -489,7 +495,7 @@ tape_backward = Exercise(
     mistakes=[
         Mistake("gradients overwritten instead of accumulated",
                 "`grads[x] = ...` keeps only the last contribution to a node used twice. "
-                "Every operation must add: `grads[x] += ...` (rule eq-backward).",
+                f"Every operation must add: `grads[x] += ...` {_SEE_ACCUMULATE}.",
                 lambda *a: _tape_backward(*a, accumulate=())),
         Mistake("`mul` still overwrites",
                 "`grads[x] = values[y] * g` in `mul` loses a*a's first contribution "
@@ -511,8 +517,8 @@ tape_backward = Exercise(
                 "derivative is 1 - o**2, not 1 - x**2.",
                 lambda *a: _tape_backward(*a, tanh_from_input=True)),
     ],
-    hint="Compare each operation's update with rule (eq-backward): u.grad += local "
-         "derivative * v.grad, walking the tape backwards.",
+    hint="Compare each operation's update with the rule u.grad += local derivative * "
+         f"v.grad, walking the tape backwards {_SEE_BACKWARD}.",
     doc="Return a dict {node: gradient} for every node in values.",
 )
 
@@ -524,7 +530,8 @@ tape_backward = Exercise(
 
 def _count_paths_and_edges(graph, output, *, multiplicity=True, count="edges",
                            starts="leaves", reachable=True):
-    """Paths from the leaves to output (eq-paths terms) and edges backward uses."""
+    """Paths from the leaves to output (the terms of the sum over paths) and the edges
+    the backward pass uses."""
     order = _topological_sort(graph, output)
     paths = {}
     for node in order:
@@ -593,8 +600,8 @@ count_paths_and_edges = Exercise(
                 lambda g, o: _count_paths_and_edges(g, o, multiplicity=False,
                                                     count="distinct edges")),
         Mistake("paths counted from every node, not only the leaves",
-                "A term of the sum over paths (eq-paths) starts at a leaf. An inner node "
-                "gets the paths of its inputs, and no path of its own.",
+                f"A term of the sum over paths {_SEE_PATHS} starts at a leaf. An inner "
+                "node gets the paths of its inputs, and no path of its own.",
                 lambda g, o: _count_paths_and_edges(g, o, starts="every node")),
         Mistake("edges of nodes the output does not use",
                 "Count only the edges among the nodes `output` depends on (those in its "

@@ -15,11 +15,20 @@ cases, seeded random cases, and the known mistakes the check recognises:
 Weights in the cases are square wherever a transposed matrix would otherwise
 only give a wrong *shape*: then the mistake gives wrong *values*, and the
 check can name it instead of reporting a shape.
+
+Messages point to the chapter's sections by their headings, never by equation
+labels, which a learner does not see on the page.
 """
 
 import numpy as np
 
 from ._core import TOL, Case, Exercise, Mistake, rel_error
+
+# Where the chapter teaches what a hint asks for: its headings, as the learner sees them.
+_SEE_LINEAR = '(see chapter 2, "The gradient of a linear layer, for a batch")'
+_SEE_MEAN = '(see chapter 2, "The loss: a mean over the batch, and softmax with cross-entropy")'
+_SEE_SOFTMAX = '(see chapter 2, "Softmax and cross-entropy")'
+_SEE_DIFFERENCES = '(see chapter 2, "Finite differences")'
 
 # ---------------------------------------------------------------------------
 # Shared pieces: softmax and one-hot, as the chapter writes them
@@ -36,7 +45,7 @@ def _one_hot(y, K):
 
 
 def _mlp_forward(X, weights, biases, act=np.tanh):
-    """Activations A[0] = X, ..., A[L-1] and the logits (eq-mlp-forward)."""
+    """Activations A[0] = X, ..., A[L-1] and the logits: the MLP's forward pass."""
     A = [X]
     for W, b in zip(weights[:-1], biases[:-1], strict=True):
         A.append(act(A[-1] @ W.T + b))
@@ -49,7 +58,7 @@ def _mlp_forward(X, weights, biases, act=np.tanh):
 
 
 def _linear_backward(X, W, dZ):
-    """dX = dZ W (eq-dX), dW = dZ^T X (eq-dW), db = dZ^T 1 (eq-db)."""
+    """dX = dZ W, dW = dZ^T X, db = dZ^T 1: the linear layer's backward pass."""
     return dZ @ W, dZ.T @ X, dZ.sum(axis=0)
 
 
@@ -78,19 +87,19 @@ linear_backward = Exercise(
     mistakes=[
         Mistake("dW transposed",
                 "X.T @ dZ has shape (n, m), the transpose of dW: for a square weight "
-                "the shapes match and the values are wrong. (eq-dW) is dZ.T @ X.",
+                f"the shapes match and the values are wrong. dW is dZ.T @ X {_SEE_LINEAR}.",
                 lambda X, W, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0))),
         Mistake("dX through the transposed weight",
                 "The forward pass multiplied by W.T, so the backward pass multiplies "
-                "by W: (eq-dX) is dX = dZ @ W, not dZ @ W.T.",
+                f"by W: dX = dZ @ W, not dZ @ W.T {_SEE_LINEAR}.",
                 lambda X, W, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0))),
         Mistake("bias gradient averaged",
                 "The bias is broadcast to every row, so its gradient is the sum of the "
-                "rows of dZ (eq-db), not their mean: any 1/B is already inside dZ.",
+                f"rows of dZ, not their mean {_SEE_LINEAR}: any 1/B is already inside dZ.",
                 lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.mean(axis=0))),
         Mistake("an extra 1/B",
-                "dZ already holds the loss's 1/B (eq-mean); dividing the weight and bias "
-                "gradients by the batch size again counts it twice.",
+                f"dZ already holds the loss's 1/B {_SEE_MEAN}; dividing the weight and "
+                "bias gradients by the batch size again counts it twice.",
                 lambda X, W, dZ: (dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0) / len(X))),
         Mistake("bias gradient not summed",
                 "db must have the bias's shape (m,): sum dZ over the batch axis, "
@@ -115,8 +124,9 @@ def _accept_number(got, expected, case):
     """Accept the number without showing it: a hand computation must not be given away."""
     if rel_error(expected, float(got)) <= TOL:
         return None
-    return (f"{float(got):.6g} is not dL/dZ[0, 0]. Redo it with (eq-ce-grad): "
-            "the probability, minus the one-hot label, then the mean's factor.")
+    return (f"{float(got):.6g} is not dL/dZ[0, 0]. Redo it with (P - Y)/B "
+            f"{_SEE_SOFTMAX}: the probability, minus the one-hot label, then the mean's "
+            "factor.")
 
 
 ce_grad_by_hand = Exercise(
@@ -126,7 +136,7 @@ ce_grad_by_hand = Exercise(
     mistakes=[
         Mistake("the 1/B of the mean is missing",
                 "-0.3 is the gradient of one example's loss. The loss is the mean over "
-                "B = 4 examples (eq-mean), so each entry is divided by 4.",
+                f"B = 4 examples {_SEE_MEAN}, so each entry is divided by 4.",
                 lambda: 0.7 - 1.0),
         Mistake("the sign is flipped",
                 "The gradient is p - y, not y - p: raising the true class's logit "
@@ -134,7 +144,7 @@ ce_grad_by_hand = Exercise(
                 lambda: (1.0 - 0.7) / 4),
         Mistake("the one-hot label is not subtracted",
                 "0.7 / 4 is p / B. The true class's entry also gets -1 from the "
-                "-z_y term of the loss (eq-p-minus-y).",
+                f"-z_y term of the loss {_SEE_SOFTMAX}.",
                 lambda: 0.7 / 4),
         Mistake("divided by the number of classes",
                 "The mean is over the B = 4 examples of the batch, not the K = 3 classes.",
@@ -154,7 +164,7 @@ ce_grad_by_hand = Exercise(
 
 
 def _softmax_cross_entropy(Z, y):
-    """L = mean_i -log p_{i, y_i} (eq-softmax-ce) and dZ = (P - Y)/B (eq-ce-grad)."""
+    """L = mean_i -log p_{i, y_i} and dZ = (P - Y)/B: mean softmax-cross-entropy."""
     B, K = Z.shape
     log_P = _log_softmax(Z)
     return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
@@ -199,10 +209,10 @@ softmax_cross_entropy = Exercise(
     mistakes=[
         Mistake("the 1/B of the mean is missing",
                 "P - Y is the gradient of the *sum* of the losses. The loss is their mean "
-                "(eq-mean), so dZ = (P - Y) / B.",
+                f"{_SEE_MEAN}, so dZ = (P - Y) / B.",
                 _ce_mistake(dz=lambda P, Y, B: P - Y)),
         Mistake("the sign is flipped",
-                "The gradient is P - Y, not Y - P (eq-p-minus-y).",
+                f"The gradient is P - Y, not Y - P {_SEE_SOFTMAX}.",
                 _ce_mistake(dz=lambda P, Y, B: (Y - P) / B)),
         Mistake("the one-hot labels are not subtracted",
                 "P / B is the derivative of log-sum-exp alone; the -z_y term of the loss "
@@ -293,8 +303,9 @@ mlp_backward = Exercise(
                 "the error must pass back through the tanh as well as the weights.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, deriv=lambda Z, A: 1.0)),
         Mistake("the error sent back through W.T",
-                "Going down, delta @ W (eq-dX): the forward pass used W.T, the backward "
-                "pass uses W. With square weights both have the right shape.",
+                f"Going down, delta @ W {_SEE_LINEAR}: the forward pass used W.T, the "
+                "backward pass uses W. With square weights both have the right shape, so "
+                "only the values show the mistake.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, through_T=True)),
         Mistake("the 1/B of the mean is missing",
                 "(BP1) is (P - Y) / B: the mean over the batch puts 1/B into every "
@@ -338,7 +349,7 @@ def _difference(f, theta, h, kind):
 
 
 def _numerical_gradient(f, theta, h=1e-5):
-    """Central differences (eq-central): (f(theta + h e_i) - f(theta - h e_i)) / 2h."""
+    """Central differences: (f(theta + h e_i) - f(theta - h e_i)) / 2h."""
     return _difference(f, theta, h, "central")
 
 
@@ -388,7 +399,7 @@ numerical_gradient = Exercise(
     random_cases=_numgrad_cases,
     mistakes=[
         Mistake("forward difference",
-                "(f(theta + h e_i) - f(theta)) / h has error about h f''/2 (eq-truncation). "
+                f"(f(theta + h e_i) - f(theta)) / h has error about h f''/2 {_SEE_DIFFERENCES}. "
                 "Use the central difference (f(theta + h e_i) - f(theta - h e_i)) / 2h.",
                 lambda f, theta, h=1e-5: _difference(f, theta, h, "forward")),
         Mistake("backward difference",

@@ -1,6 +1,6 @@
-"""Checks for chapter 3, "Gradient descent and stochastic gradient descent".
+"""Checks for chapter 3: gradient descent and stochastic gradient descent.
 
-3.1 ``gd_step(theta, g, lr)``               one step of gradient descent, eq. (eq-gd)
+3.1 ``gd_step(theta, g, lr)``               one step of gradient descent
 3.2 ``stable_lr_by_hand()``                 the largest stable learning rate of a quadratic
 3.3 ``minibatch_indices(N, batch_size, rng)``  one epoch's mini-batches of indices
 3.4 ``fixed_sgd(theta, X, y, lr0, epochs, batch_size, rng)``  debug an SGD loop
@@ -11,7 +11,7 @@ The references are the package's own (``optim.gd_step``,
 ``schedules.warmup_cosine_lr``) where it has one; the others are written out
 here, a few lines each. Randomness comes only from the ``rng`` the case
 passes in, and every call gets its own copy, so the learner's function and
-the reference draw the same numbers. See chapter 3, "Gradient descent".
+the reference draw the same numbers. See chapter 3, "The gradient descent update".
 """
 
 import math
@@ -88,14 +88,16 @@ gd_step = Exercise(
                 _gd_wrong("step only")),
         Mistake("gradient normalised to length 1",
                 "Gradient descent keeps the gradient's length: the step is lr·g, so it "
-                "shrinks as the slope flattens near a minimum (eq-gd).",
+                "shrinks as the slope flattens near a minimum "
+                '(see chapter 3, "The gradient descent update").',
                 _gd_wrong("normalised")),
         Mistake("learning rate fixed at 0.1",
                 "Use the argument lr, not a number written into the function.",
                 _gd_wrong("fixed lr")),
     ],
     returns=None,
-    hint="One line: the new theta is theta minus lr times g (eq-gd).",
+    hint="One line: the new theta is theta minus lr times g "
+         '(see chapter 3, "The gradient descent update").',
     doc='See chapter 3, "The gradient descent update".',
 )
 
@@ -117,7 +119,8 @@ def _accept_number(got, expected, case):
     if rel_error(expected, float(got)) <= TOL:
         return None
     return (f"{float(got):.6g} is not the largest stable learning rate. Find the "
-            "eigenvalues of A, then use (eq-gd-stable).")
+            "eigenvalues of A, then the condition in "
+            'chapter 3, "When it converges".')
 
 
 stable_lr_by_hand = Exercise(
@@ -127,7 +130,8 @@ stable_lr_by_hand = Exercise(
     mistakes=[
         Mistake("1/L instead of 2/L",
                 "lr = 1/L is the learning rate that removes the stiffest direction in one "
-                "step; gradient descent still converges up to 2/L (eq-gd-stable). "
+                "step; gradient descent still converges up to 2/L "
+                '(see chapter 3, "When it converges"). '
                 "(Or did you take the Hessian of ½θᵀAθ to be 2A? It is A.)",
                 lambda: 1 / 8),
         Mistake("the smallest eigenvalue used",
@@ -234,6 +238,9 @@ def _minibatch_cases(rng):
 
 def _mb_wrong(kind):
     def indices(N, batch_size, rng):
+        starts = range(0, N, batch_size)
+        if kind == "new permutation":     # the shuffle moved inside the loop over batches
+            return [rng.permutation(N)[s:s + batch_size] for s in starts]
         if kind == "no shuffle":
             order = np.arange(N)
         elif kind == "replacement":
@@ -242,7 +249,6 @@ def _mb_wrong(kind):
             order = rng.choice(N, size=N, replace=False)
         else:
             order = rng.permutation(N)
-        starts = range(0, N, batch_size)
         if kind == "drop last":
             return [order[s:s + batch_size] for s in starts if s + batch_size <= N]
         if kind == "wrap":
@@ -250,8 +256,6 @@ def _mb_wrong(kind):
             return [twice[s:s + batch_size] for s in starts]
         if kind == "count":
             return np.array_split(order, batch_size)
-        if kind == "new permutation":
-            return [order[:batch_size]] + [rng.permutation(N)[:batch_size] for _ in starts][1:]
         return [order[s:s + batch_size] for s in starts]
     return _Summarised(indices)
 
@@ -294,13 +298,14 @@ minibatch_indices = _MinibatchExercise(
                 "makes k batches. Slice order[start:start + batch_size] for start = 0, B, 2B, ...",
                 _mb_wrong("count")),
         Mistake("a new permutation for every batch",
-                "Draw one permutation per epoch and cut it; a fresh permutation per batch "
-                "samples with replacement across batches.",
+                "Draw one permutation per epoch, before the loop over batches, and cut "
+                "it into slices. A fresh permutation for each batch makes the batches "
+                "overlap: some examples come in two batches, others in none.",
                 _mb_wrong("new permutation")),
     ],
     returns=("the batch of each example", "the batch sizes"),
     hint="order = rng.permutation(N), then slices of it of length batch_size.",
-    doc='See chapter 3, "Mini-batches".',
+    doc='See chapter 3, "Full batch, mini-batch and single-example SGD".',
 )
 
 
@@ -469,8 +474,9 @@ warmup_cosine_lr = Exercise(
                 _schedule_wrong("lr_min added")),
     ],
     hint="Two branches: t < warmup (a straight line) and t ≥ warmup (half a cosine); "
-         "check both ends of each against (eq-warmup-cosine).",
-    doc='See chapter 3, "Learning-rate schedules".',
+         "check both ends of each against the formula in "
+         'chapter 3, "The schedules used in practice".',
+    doc='See chapter 3, "The schedules used in practice".',
 )
 
 
@@ -482,7 +488,10 @@ warmup_cosine_lr = Exercise(
 # (curve A, B, C, D). The chapter draws them from exactly these numbers.
 CURVE_LRS = (1.5, 0.01, 5.0, 0.3)
 CURVE_LETTERS = "ABCD"
-_SORTED = sorted(CURVE_LRS)   # too small, good, too large (a bump, then down), divergent
+# Sorted: too small (hardly moves), good (falls fastest, smooth), too large but
+# stable (jumps up at once, recovers, keeps spiking), above the limit (up at once,
+# and stays up). The chapter's figure and the hints below describe these shapes.
+_SORTED = sorted(CURVE_LRS)
 
 
 def _loss_curve_lrs():
@@ -519,23 +528,31 @@ loss_curve_lrs = Exercise(
     accept=_accept_curves,
     mistakes=[
         Mistake("the smallest and the good rate swapped",
-                "A curve that falls slowly but smoothly has too small a rate: it is "
-                "stable, it just needs many more steps. The good rate falls fastest and "
+                "The curve that hardly moves has too small a rate: it is stable, it just "
+                "needs many more steps. The good rate falls fastest, stays smooth and "
                 "ends lowest.",
                 _swap(0, 1)),
         Mistake("the good rate and the too-large stable one swapped",
-                "The too-large rate jumps *up* in the first steps — it overshoots — and "
-                "wastes an epoch or two recovering. The good rate goes down from the "
-                "start and stays smooth.",
+                "The rate that is too large, but not past the limit, overshoots: its "
+                "loss jumps *up* in the first steps, comes back down, and keeps spiking "
+                "above the good run. The good rate goes down from the start and stays "
+                "smooth.",
                 _swap(1, 2)),
         Mistake("the divergent curve given a stable rate",
-                "A curve that climbs and leaves the plot has the largest rate: above the "
-                "stability limit (eq-gd-stable) every step makes things worse.",
+                "The curve that jumps up at once and stays high has the largest rate: "
+                "it is past the stability limit from the first step "
+                '(see chapter 3, "When it converges"), the tanh units saturate, and '
+                "the loss never comes back down.",
                 _swap(2, 3)),
         Mistake("the order reversed",
-                "Larger rates are not slower: up to the stability limit, a larger rate "
-                "takes longer steps and the loss falls faster.",
+                "Too small a rate does not make the loss go up: it is stable, and the "
+                "loss hardly falls. It is too large a rate that overshoots and makes the "
+                "loss jump *up* in the first steps; the higher it jumps and stays, the "
+                "larger the rate.",
                 lambda: tuple(_SORTED[3 - _SORTED.index(lr)] for lr in CURVE_LRS)),
     ],
+    hint="Too small: smooth but slow. Good: falls fastest and stays smooth. Too large "
+         "but stable: jumps up at once, then recovers with spikes. Past the limit: up at "
+         'once and stays up. See chapter 3, "Reading loss curves".',
     doc="Return (lr of curve A, lr of curve B, lr of curve C, lr of curve D).",
 )

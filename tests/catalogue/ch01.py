@@ -89,6 +89,26 @@ def grads_exponent_constant(op, inputs, out):
     return _right(op, inputs, out)
 
 
+def grads_sigmoid_of_input(op, inputs, out):
+    if op == "sigmoid":
+        x = inputs[0]
+        return (x * (1 - x),)          # sigma(1 - sigma), with x written for sigma
+    return _right(op, inputs, out)
+
+
+def grads_exponent_without_log(op, inputs, out):
+    if op == "**":
+        x, n = inputs
+        return (n * x ** (n - 1), x**n)    # "like e^n, x^n is its own derivative in n"
+    return _right(op, inputs, out)
+
+
+def grads_relu_is_relu(op, inputs, out):
+    if op == "relu":
+        return (max(0.0, inputs[0]),)    # the function itself, not its slope
+    return _right(op, inputs, out)
+
+
 def grads_tanh_cubed(op, inputs, out):
     if op == "tanh":
         return (1 - out**3,)
@@ -111,6 +131,9 @@ LOCAL_GRADS = [
     (grads_exp_power_rule, "exp' from the power rule: x·e^(x−1)"),
     (grads_exponent_constant, "exponent treated as a constant"),
     (grads_sum_is_inputs, "sum rule: derivatives equal to the inputs"),
+    (grads_sigmoid_of_input, "sigmoid' written as x(1 − x)"),
+    (grads_exponent_without_log, "∂xⁿ/∂n missing the log"),
+    (grads_relu_is_relu, "relu' written as relu(x)"),
     (grads_tanh_cubed, None),
 ]
 
@@ -146,6 +169,10 @@ def hand_wrong_variable():
     return 2 / 10            # dL/da
 
 
+def hand_log_not_differentiated():
+    return (3 + 2 * 2) * math.log(10)   # log(v) written where dL/dv = 1/v belongs
+
+
 def hand_rounding_slip():
     return 0.75
 
@@ -156,6 +183,7 @@ GRAD_BY_HAND = [
     (hand_no_log, "the derivative of log is missing"),
     (hand_square_rule_wrong, "d(b**2)/db taken as b"),
     (hand_wrong_variable, "dL/da instead of dL/db"),
+    (hand_log_not_differentiated, "log's derivative taken as log(v)"),
     (hand_rounding_slip, None),
 ]
 
@@ -424,6 +452,15 @@ def count_edges_of_whole_dict(graph, output):
     return paths[output], sum(len(inputs) for inputs in graph.values())
 
 
+def count_paths_once_per_input(graph, output):
+    order = _order(graph, output)
+    paths = {}
+    for node in order:
+        inputs = set(graph[node])           # "b = a + a has one input: a"
+        paths[node] = sum(paths[x] for x in inputs) if inputs else 1
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
 def count_by_listing_paths(graph, output):
     # right, but lists every path: 4**30 of them in the deep layered case
     paths = 0
@@ -441,6 +478,7 @@ COUNT_PATHS_AND_EDGES = [
     (count_with_sets, "a repeated input counted once"),
     (count_paths_from_every_node, "paths counted from every node, not only the leaves"),
     (count_edges_of_whole_dict, "edges of nodes the output does not use"),
+    (count_paths_once_per_input, "paths counted once per distinct input"),
     (count_by_listing_paths, None),   # stopped by the time limit
 ]
 

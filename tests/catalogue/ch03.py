@@ -145,6 +145,14 @@ def mb_one_based(N, batch_size, rng):
     return [perm[s:s + batch_size] for s in range(0, N, batch_size)]
 
 
+def mb_shuffle_every_batch(N, batch_size, rng):
+    batches = []
+    for start in range(0, N, batch_size):
+        order = rng.permutation(N)                      # "a fresh shuffle for each batch"
+        batches.append(order[start:start + batch_size])
+    return batches
+
+
 MINIBATCH_INDICES = [
     (mb_in_order, "no shuffling"),
     (mb_drop_last, "the last, shorter batch dropped"),
@@ -152,6 +160,7 @@ MINIBATCH_INDICES = [
     (mb_choice, "order drawn with rng.choice"),
     (mb_array_split, "batch_size read as the number of batches"),
     (mb_pad_last, "the last batch filled up from the start"),
+    (mb_shuffle_every_batch, "a new permutation for every batch"),
     (mb_one_based, None),    # index N is outside 0..N-1: the check says so
 ]
 
