@@ -45,9 +45,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
+# Notebooks that leave this machine (the site's downloads, the student branch
+# that Colab opens) install bpcourse from the repository named in _config.yml.
+INSTALL_FROM = $(shell $(BIN)/python -c "import yaml; r = yaml.safe_load(open('_config.yml'))['repository']; print('bpcourse @ git+' + r['url'] + '@' + r['branch'])")
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build -W --keep-going .
-	$(BIN)/bpcourse student --site $(HTML)
+	$(BIN)/bpcourse student --site $(HTML) --install-from "$(INSTALL_FROM)"
 	@echo ""
 	@echo "The book is built. Open file://$(CURDIR)/$(HTML)/index.html (or run: make serve)"
 
@@ -93,7 +97,7 @@ student: $(STAMP)
 student-branch: $(STAMP)
 	rm -rf _build/student-branch && git worktree prune
 	git worktree add --force -B student _build/student-branch HEAD
-	cd _build/student-branch && $(CURDIR)/$(BIN)/bpcourse student --in-place notebooks \
+	cd _build/student-branch && $(CURDIR)/$(BIN)/bpcourse student --in-place notebooks --install-from "$(INSTALL_FROM)" \
 	  && git add -A notebooks && git commit -q -m "Learner notebooks, generated from $$(git rev-parse --short HEAD)"
 	git worktree remove --force _build/student-branch
 	@echo "Branch 'student' holds the learner notebooks; publish it with: git push -f origin student"

@@ -8,6 +8,13 @@ A chapter notebook is the solution. In the learner's version
   docstring) stay;
 - cells tagged ``solution-only`` are left out;
 - outputs and execution counts are cleared;
+- the chapter number goes into the notebook's metadata
+  (``metadata.bpcourse.chapter``), so ``bpcourse grade`` knows which
+  exercises to expect even when the file is renamed;
+- for copies that leave this machine (the site's downloads, the branch the
+  Colab and Binder buttons open), with ``install_from``, a first code cell
+  after the title installs ``bpcourse`` when the kernel lacks it (Colab
+  starts with nothing of the course);
 - everything else is untouched.
 
 The exercise's number is, in order of precedence: the one on the marker
@@ -31,7 +38,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["student_notebook", "write_student", "write_site", "write_in_place",
-           "solution_regions", "cells_hash",
+           "solution_regions", "cells_hash", "install_cell",
            "MARK_BEGIN", "MARK_END", "SOLUTION_ONLY", "MANIFEST"]
 
 MARK_BEGIN, MARK_END = "# BEGIN SOLUTION", "# END SOLUTION"
@@ -73,8 +80,29 @@ def _tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
-def student_notebook(nb, chapter=None, name="notebook"):
-    """The learner's version of notebook ``nb`` (a new object; nb is unchanged)."""
+INSTALL_CELL_ID = "bpcourse-install"
+_INSTALL = """\
+# Colab and other hosted Jupyters start without the course's package: this
+# installs it when it is missing, and does nothing where it is installed.
+import importlib, importlib.util, subprocess, sys
+if importlib.util.find_spec("bpcourse") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", {spec!r}], check=True)
+    importlib.invalidate_caches()"""
+
+
+def install_cell(spec):
+    """The code cell that pip-installs ``spec`` (a requirement) if bpcourse is missing."""
+    cell = nbformat.v4.new_code_cell(_INSTALL.format(spec=spec))
+    cell.id = INSTALL_CELL_ID
+    return cell
+
+
+def student_notebook(nb, chapter=None, name="notebook", install_from=None):
+    """The learner's version of notebook ``nb`` (a new object; nb is unchanged).
+
+    ``install_from``: a pip requirement for bpcourse (``"bpcourse @ git+URL@branch"``);
+    when given, the install cell goes right after the title cell.
+    """
     nb = copy.deepcopy(nb)
     cells, k = [], 0
     for index, cell in enumerate(nb.cells):
@@ -96,7 +124,12 @@ def student_notebook(nb, chapter=None, name="notebook"):
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
+    if install_from:
+        cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0,
+                     install_cell(install_from))
     nb.cells = cells
+    if chapter is not None:
+        nb.metadata.setdefault("bpcourse", {})["chapter"] = chapter
     return nb
 
 
@@ -171,7 +204,7 @@ def write_student(sources, out_dir, force=False, log=print):
     return report
 
 
-def write_site(html_dir, log=print):
+def write_site(html_dir, log=print, install_from=None):
     """Replace the built site's downloadable notebooks with the learner's versions.
 
     sphinx-book-theme's download button serves ``<html>/_sources/<page>.ipynb``
@@ -181,10 +214,10 @@ def write_site(html_dir, log=print):
     sources = Path(html_dir) / "_sources"
     if not sources.is_dir():
         raise FileNotFoundError(f"{sources} does not exist: build the book first (make book)")
-    return write_in_place(sources, log)
+    return write_in_place(sources, log, install_from)
 
 
-def write_in_place(folder, log=print):
+def write_in_place(folder, log=print, install_from=None):
     """Turn every notebook under ``folder`` into its learner's version, in place.
 
     For copies only: the built site's downloads, or a throw-away checkout from
@@ -198,7 +231,7 @@ def write_in_place(folder, log=print):
     for path in sorted([*folder.rglob("*.ipynb"), *folder.rglob("*.ipynb.txt")]):
         name = path.name.removesuffix(".txt")
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-        nb = student_notebook(nb, chapter_number(name), name)
+        nb = student_notebook(nb, chapter_number(name), name, install_from)
         path.write_text(nbformat.writes(nb), encoding="utf-8")
         done.append(path)
         log(f"learner's version: {path}")

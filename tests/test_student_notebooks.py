@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from bpcourse import cli, student
+from bpcourse.check import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -101,9 +102,14 @@ def test_learners_notebook_runs_without_error(executed, chapter):
 @pytest.mark.parametrize("chapter", [p.name for p in CHAPTERS])
 def test_every_check_says_not_attempted_and_scores_zero(executed, chapter):
     nb, _ = executed[chapter]
+    number = student.chapter_number(chapter)
+    assert nb.metadata["bpcourse"]["chapter"] == number      # grading finds it, even renamed
     rows = cli.scores(nb)
     assert [r["status"] for r in rows] == ["not attempted"] * len(rows)
     assert sum(r["status"] == "passed" for r in rows) == 0
+    # scored on every exercise the chapter registers, each still called in the notebook
+    registered = [e.name for e in REGISTRY.values() if e.id.split(".")[0] == str(number)]
+    assert sorted(r["name"] for r in rows) == sorted(registered)
 
 
 def test_the_chapters_have_checked_exercises(executed):
@@ -150,3 +156,43 @@ def test_site_download_is_the_learners_notebook(chapter):
     source = nbformat.read(ROOT / "notebooks" / chapter, as_version=4)
     n = sum(len(student.solution_regions(c.source)) for c in _exercise_cells(source))
     assert text.count("raise NotImplementedError(\\\"Exercise") == n
+
+
+def test_install_cell_only_when_asked(generated):
+    """Colab opens a notebook alone: the copies that leave the machine install bpcourse."""
+    source = nbformat.read(CHAPTERS[0], as_version=4)
+    spec = "bpcourse @ git+https://example.org/course@student"
+    nb = student.student_notebook(source, 1, install_from=spec)
+    assert nb.cells[0].cell_type == "markdown"   # the title stays first
+    assert nb.cells[1].id == student.INSTALL_CELL_ID and repr(spec) in nb.cells[1].source
+    assert len(nb.cells) == len(student.student_notebook(source, 1).cells) + 1
+    notebooks, _ = generated   # the learner's own copies: bpcourse is installed there
+    assert all(c.get("id") != student.INSTALL_CELL_ID
+               for nb in notebooks.values() for c in nb.cells)
+
+
+def test_install_cell_does_nothing_where_bpcourse_is_installed(monkeypatch):
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the install cell ran pip: {args}")
+
+    monkeypatch.setattr(subprocess, "run", refuse)
+    exec(student.install_cell("bpcourse @ git+https://example.org/course").source, {})
+
+
+def test_install_from_needs_site_or_in_place(capsys):
+    assert cli.main(["student", "--install-from", "bpcourse"]) == 2
+    assert "--site or --in-place" in capsys.readouterr().err
+
+
+@pytest.mark.site
+def test_site_downloads_install_bpcourse_from_the_configured_repository():
+    import yaml
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    spec = f"bpcourse @ git+{repo['url']}@{repo['branch']}"
+    for chapter in CHAPTERS:
+        nb = nbformat.read(HTML / "_sources" / "notebooks" / chapter.name, as_version=4)
+        assert nb.cells[1].id == student.INSTALL_CELL_ID, chapter.name
+        assert repr(spec) in nb.cells[1].source, chapter.name
