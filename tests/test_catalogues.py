@@ -11,6 +11,7 @@ Chapter files (test_check_chNN*.py) test what is particular to each check.
 """
 
 import inspect
+import re
 import time
 
 import catalogue  # tests/catalogue: tests/ is on sys.path
@@ -28,6 +29,7 @@ MIN_WRONG = {"memory_prediction": 3}
 
 
 CATALOGUE = catalogue.all_entries()
+RAW_LABEL = re.compile(r"\beq\d*-[a-z]")  # "eq1-paths": a label the page never shows
 
 NAMES = sorted(REGISTRY)
 ENTRIES = [(name, fn, mistake) for name in NAMES for fn, mistake in CATALOGUE.get(name, [])]
@@ -90,3 +92,13 @@ def test_wrong_solution_is_rejected_and_its_mistake_named(name, wrong, mistake):
         assert result.mistake == mistake, f"{wrong.__name__}: recognised {result.mistake!r}"
         hint = next(m.hint for m in REGISTRY[name].mistakes if m.name == mistake)
         assert hint in result.hint and hint in str(info.value)
+    # the report sends the learner to sections they can find (checked against the
+    # headings by test_section_references.py), never to equation labels
+    assert not RAW_LABEL.search(str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_messages_show_no_equation_labels(name):
+    exercise = REGISTRY[name]
+    for text in [exercise.hint, exercise.__doc__, *(m.hint for m in exercise.mistakes)]:
+        assert not RAW_LABEL.search(text or ""), f"{name}: raw label in {text!r}"
