@@ -389,8 +389,9 @@ def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3,
     if activation not in ACTIVATIONS:
         raise ValueError(f"train_boundary: activation must be one of {ACTIVATIONS}, "
                          f"got {activation!r}")
-    if steps < 1 or frames < 2:
-        raise ValueError(f"train_boundary: need steps >= 1 and frames >= 2, got {steps}, {frames}")
+    if steps < 1 or not 2 <= frames <= steps + 1:
+        raise ValueError(f"train_boundary: need steps >= 1 and 2 <= frames <= steps + 1, "
+                         f"got steps={steps}, frames={frames}")
     sizes = [2, *[int(w) for w in widths], int(y.max()) + 1]
     model = nn.MLP(sizes, activation=activation, rng=np.random.default_rng(seed))
     opt = optim.SGD(model.parameters(), lr=lr)
@@ -427,9 +428,37 @@ def _draw_run(axes, run, X, y, frame=-1, title=""):
     ax_l.semilogy(range(len(losses)), losses, color=plot.PALETTE["sky"], lw=1, alpha=0.6)
     ax_l.semilogy(range(step + 1), losses[: step + 1], color=plot.PALETTE["blue"], lw=2)
     ax_l.plot([step], [losses[step]], "o", color=plot.PALETTE["vermillion"])
+    _loss_axis(ax_l, losses)
     ax_l.set_xlabel("gradient-descent step")
     ax_l.set_ylabel("cross-entropy loss (log scale)")
     ax_l.set_title(f"loss {losses[step]:.3f}")
+
+
+def _loss_axis(ax, losses):
+    """A log-scale y axis for ``losses`` that stays legible in a small panel.
+
+    Few ticks, labelled as plain decimals ("0.05", "0.1", "0.2"): at 1, 2 and 5
+    times powers of ten when the losses span up to two decades, at powers of
+    ten alone beyond that, and a few more steps (1.5, 3, 7) when they span
+    less than a factor of five; the minor ticks keep no labels. Call it after
+    plotting (``semilogy`` resets the ticks).
+    """
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    losses = np.asarray(losses, dtype=float)
+    positive = losses[np.isfinite(losses) & (losses > 0)]
+    decades = np.log10(positive.max() / positive.min()) if positive.size else 0.0
+    if decades < 0.7:      # under a factor of 5, 1-2-5 steps may leave one tick
+        subs = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+    elif decades <= 2:
+        subs = (1.0, 2.0, 5.0)
+    else:
+        subs = (1.0,)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=6))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def network_explorer(X, y, steps=600, lr=0.3, seed=0):
@@ -466,10 +495,26 @@ def network_explorer(X, y, steps=600, lr=0.3, seed=0):
 
 
 def snapshot_steps(steps, frames):
-    """``frames`` steps from 0 to ``steps``, spaced geometrically (early steps change most)."""
+    """``frames`` distinct steps from 0 to ``steps``, spaced geometrically.
+
+    Early steps change the network most, so they get most of the frames. Where
+    geometric spacing would repeat a step (1, 1, 2, ...), the next step is
+    taken instead, so there are always exactly ``frames`` of them.
+    """
     import numpy as np
 
-    return sorted({0, int(steps), *np.geomspace(1, steps, frames - 1).astype(int).tolist()})
+    steps, frames = int(steps), int(frames)
+    if not 2 <= frames <= steps + 1:
+        raise ValueError(f"snapshot_steps: need 2 <= frames <= steps + 1, "
+                         f"got frames={frames}, steps={steps}")
+    at = [0]
+    for s in np.geomspace(1, steps, frames - 1):
+        at.append(max(int(round(s)), at[-1] + 1))
+    # pushed up by repeats, the tail may overshoot `steps`: pull it back
+    at[-1] = steps
+    for i in range(len(at) - 2, -1, -1):
+        at[i] = min(at[i], at[i + 1] - 1)
+    return at
 
 
 def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=1000,
@@ -497,12 +542,14 @@ def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=10
     # axes (and a tight layout) per frame costs ten times more.
     fig = Figure(figsize=(8.4, 3.4), dpi=72)
     ax_b, ax_l = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
+    # room between the panels for the loss axis's tick labels and its label
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.4)
     layers = plot.decision_boundary(ax_b, run["grids"][0], X, y)
     losses, label = np.asarray(run["losses"]), run.get("label", "")
     ax_l.semilogy(range(len(losses)), losses, color=plot.PALETTE["sky"], lw=1, alpha=0.6)
     (done,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"], lw=2)
     (now,) = ax_l.plot([], [], "o", color=plot.PALETTE["vermillion"])
+    _loss_axis(ax_l, losses)
     ax_l.set_xlabel("gradient-descent step")
     ax_l.set_ylabel("cross-entropy loss (log scale)")
 

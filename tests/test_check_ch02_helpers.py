@@ -100,3 +100,32 @@ def test_network_explorer_has_the_three_knobs_and_redraws():
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     controls[2].value = "relu"             # a new activation retrains and redraws
     assert picture.value[:8] == b"\x89PNG\r\n\x1a\n" and picture.value != first
+
+
+def test_snapshot_steps_gives_exactly_the_frames_asked_for():
+    # 19 geometric points from 1 to 1000 hold the step 1 twice: still 20 frames
+    at = widgets.snapshot_steps(1000, frames=20)
+    assert len(at) == 20 and at[0] == 0 and at[-1] == 1000
+    assert at == sorted(set(at))                          # strictly increasing
+    assert at[:4] == [0, 1, 2, 3] and 100 in at          # dense early, geometric later
+    for steps, frames in [(1, 2), (10, 11), (150, 5), (600, 2), (1000, 24)]:
+        at = widgets.snapshot_steps(steps, frames)
+        assert len(set(at)) == frames and at[0] == 0 and at[-1] == steps
+    with pytest.raises(ValueError, match="frames"):
+        widgets.snapshot_steps(10, 12)
+
+
+def test_loss_axis_has_few_plain_labels():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    losses = np.geomspace(0.72, 0.046, 50)
+    ax.semilogy(losses)
+    widgets._loss_axis(ax, losses)
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    shown = [t.get_text() for t in ax.get_yticklabels()
+             if t.get_text() and lo <= t.get_position()[1] <= hi]
+    assert shown == ["0.05", "0.1", "0.2", "0.5"]
+    assert not any(t.get_text() for t in ax.yaxis.get_minorticklabels())
+    plt.close(fig)

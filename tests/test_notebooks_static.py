@@ -61,3 +61,32 @@ def test_equation_references_stay_in_their_chapter(path):
     text = "\n".join(_markdown(json.loads(path.read_text())))
     missing = set(EQREF.findall(text)) - set(LABEL.findall(text))
     assert not missing, f"{path.name} refers to equations it does not define: {sorted(missing)}"
+
+
+# What fits a code or output line on the site: the content column of a
+# 1280-pixel-wide window holds 77 characters of its monospace font; longer
+# lines scroll sideways, hiding their ends from a reader and a screenshot.
+PAGE_COLUMNS = 77
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_fits_the_page(path):
+    nb = json.loads(path.read_text())
+    long = [(cell["id"], line) for cell in nb["cells"] if cell["cell_type"] == "code"
+            for line in "".join(cell["source"]).splitlines() if len(line) > PAGE_COLUMNS]
+    assert not long, f"{path.name}: {len(long)} code lines over {PAGE_COLUMNS} characters, " \
+                     f"first {long[:3]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_label_the_reader_cannot_see(path):
+    nb = json.loads(path.read_text())
+    text = "\n".join("".join(cell["source"]) for cell in nb["cells"])
+    # `({eq}`x`)` shows "((2.3))": the role brings its own parentheses
+    assert not re.findall(r"\(\{eq\}`[^`]+`\)", text)
+    # A label belongs in its definition `$$ (eq2-x)` and in the {eq} role; anywhere
+    # else (a comment, a caption, a print) the reader sees it as gibberish.
+    used = Counter(re.findall(r"\beq\d-[A-Za-z0-9-]*[A-Za-z0-9]", text))
+    allowed = Counter(LABEL.findall(text)) + Counter(EQREF.findall(text))
+    stray = sorted(label for label, n in used.items() if n > allowed[label])
+    assert not stray, f"{path.name}: equation labels in text the reader sees: {stray}"

@@ -122,6 +122,10 @@ def test_page_offline(page, server, browser):
     broken = [h for h, target in targets.items() if target and not target.exists()]
 
     if page in SCREENSHOT_PAGES:
+        # MathJax loads a font file when it first needs a glyph from it: wait for
+        # those too, or a symbol can be missing from the picture (not the page).
+        tab.evaluate("() => document.fonts.ready.then(() => true)")
+        tab.wait_for_load_state("networkidle")
         SHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SHOTS / (page.replace("/", "__") + ".png")), full_page=True)
     context.close()

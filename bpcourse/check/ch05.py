@@ -84,8 +84,10 @@ def _wrong(*, correct=True, after=False, eps_inside=False, swap=False, g_not_squ
 
 _MISTAKES = [
     Mistake("no bias correction",
-            "m̂ = m / (1 − beta1**t) and v̂ = v / (1 − beta2**t) are missing; without them "
-            "the first steps are far too small (chapter 5, \"Bias correction\").",
+            "m̂ = m / (1 − beta1**t) and v̂ = v / (1 − beta2**t) are missing. m and v "
+            "start at zero and are biased towards it in the first steps, v the most: "
+            "without the correction, and with the default betas, the first steps come "
+            "out several times too large (see \"Bias correction\" in chapter 5).",
             _wrong(correct=False)),
     Mistake("t incremented after use",
             "t counts the steps already taken: increment it first, then use the new t in "
