@@ -330,7 +330,7 @@ def backward_explorer(expressions=None):
     return widgets.VBox([widgets.HBox([choose, step]), caption, picture])
 
 
-def backward_player(build, interval=1400, dpi=110):
+def backward_player(build, interval=1400, dpi=100):
     """The explorer's kernel-free face: the backward walk of ``build()``, frame by frame.
 
     One frame per backward step of the graph ``build()`` returns, plus the
@@ -339,16 +339,29 @@ def backward_player(build, interval=1400, dpi=110):
     ``IPython.display.HTML(...)``. See chapter 1, "Explorer: step through a backward pass".
     """
     n = _count_steps(build)
-    # at most the page's width, so the labels stay readable on the website
-    fig, ax = _graph_figure(build(), dpi=dpi, max_width=8.5, extra_height=0.3)
+    # The page column is about 690 px wide: a narrow figure whose axes fill it
+    # (no subplot margins), with the graph's text enlarged, keeps the node
+    # labels at about 12 px on the website.
+    fig, ax = _graph_figure(build(), dpi=dpi)
+    # the natural size is 1.15 in per x-unit: shrink the width (not the
+    # height, which the three-line boxes need) to fit the column
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(min(width, 8.0), 0.85 * height + 0.35)
+    fig.subplots_adjust(left=0.005, right=0.995, bottom=0.01,
+                        top=1 - 0.35 / fig.get_figheight())
+    # Frame 1 is the start, frame k + 1 the k-th step: the same numbers as the
+    # slider's counter "k + 1 / n + 1".
+    titles = ["start"] + [f"step {k} of {n}" for k in range(1, n + 1)]
     captions = []
     for k in range(n + 1):
         root, last = _run_steps(build, k)
-        captions.append(f"step {k} of {n}: " + _step_caption(last, _node_names(root)))
+        captions.append(f"{titles[k]}: " + _step_caption(last, _node_names(root)))
 
     def draw(k):
         _draw_step(ax, build, k)
-        ax.set_title(f"step {k} of {n}", fontsize=9, loc="left")
+        for text in ax.texts:  # draw_graph's 8-9 pt, scaled for the page
+            text.set_fontsize(text.get_fontsize() * 1.2)
+        ax.set_title(titles[k], fontsize=12, loc="left")
 
     alt = (f"The computational graph of {_node_names(root)[root]}, redrawn at each of the "
            f"{n} steps of its backward pass, the node passing its gradient on and the "
@@ -566,7 +579,14 @@ def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=10
     alt = (f"Decision boundary of a {label.rstrip(': ')} network on the training points, "
            "and its training loss, frame by frame during training")
     return frames_player(fig, draw, len(run["steps"]),
-                         captions=[f"step {s}" for s in run["steps"]], alt=alt)
+                         captions=[_training_caption(s) for s in run["steps"]], alt=alt)
+
+
+def _training_caption(step):
+    """Words for a frame's training step, unlike the slider's frame counter."""
+    if step == 0:
+        return "before training (step 0)"
+    return f"after {step} gradient-descent step" + ("s" if step > 1 else "")
 
 
 # ---------------------------------------------------------------------------
@@ -635,10 +655,10 @@ def _draw_descent(axes, surface, run, label):
     if surface.log_levels:
         ax_l.semilogy(np.arange(len(gap))[finite], np.maximum(gap[finite], 1e-16),
                       color=plot.PALETTE["blue"])
-        ax_l.set_ylabel("f(θ) − f_min (log scale)")
+        ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
     else:
         ax_l.plot(np.arange(len(gap))[finite], run.losses[finite], color=plot.PALETTE["blue"])
-        ax_l.set_ylabel("f(θ)")
+        ax_l.set_ylabel(r"$f(\theta)$")
     ax_l.set_xlabel("step")
     ax_l.set_xlim(0, len(gap) - 1)
     if not finite.all():
@@ -732,9 +752,9 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     fig = Figure(figsize=(8.4, 3.5), dpi=72)
     ax_s, ax_l = fig.subplots(1, 2)
     plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
-    # plot_surface's 8-point legend is too small at this size. On the bowl, the lower right
-    # stays clear of every path: they start at the upper left and run along the valley.
-    ax_s.legend(loc="lower right" if bowl else "best", fontsize=10)
+    # plot_surface's legend sits inside the contours, where its star reads as a second
+    # minimum; put it under the axes instead (larger, too: 8 points is too small here).
+    ax_s.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=10, ncol=3)
     xmin, xmax, ymin, ymax = surface.box
     ax_s.set_xlim(xmin, xmax)
     ax_s.set_ylim(ymin, ymax)
@@ -745,7 +765,7 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
     ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
     ax_l.set_xlabel("step")
-    ax_l.set_ylabel("f(θ) − f_min (log scale)")
+    ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
     lr_max = 2 / surface.info["L"] if "L" in surface.info else None
     fig.tight_layout()
 

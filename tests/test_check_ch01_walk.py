@@ -77,6 +77,20 @@ def test_player_is_self_contained_and_small():
     assert html == w.backward_player(build)     # same graph, same page
 
 
+def test_player_captions_match_the_frame_counter_and_fit_the_column():
+    # The slider's counter reads "1 / 6" ... "6 / 6": frame 1 is the start,
+    # frame k + 1 is step k, never "step 0 of 5" next to "1 / 6".
+    build = w._example_expressions()["o = tanh(w1*x1 + w2*x2 + b)"]
+    html = w.backward_player(build)
+    captions = json.loads(re.search(r"var captions = (\[.*?\]);", html).group(1))
+    assert captions[0].startswith("start: forward pass done")
+    assert [c.split(":")[0] for c in captions[1:]] == [f"step {k} of 5" for k in range(1, 6)]
+    assert "step 0" not in html
+    # about the page column's 690 px, so the node text is not scaled down much
+    width = int(re.search(r"max-width:(\d+)px", html).group(1))
+    assert 690 <= width <= 850
+
+
 def test_explorer_steps_and_switches_expression():
     box = w.backward_explorer()
     (choose, step), caption = box.children[0].children, box.children[1]

@@ -85,6 +85,8 @@ def test_boundary_player_is_self_contained():
     assert "<script>" in html and 'type="range"' in html
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
     assert html == widgets.boundary_player(X, y, run=run)          # same run, same page
+    # captions name training steps in words, unlike the slider's "k / n" counter
+    assert "before training (step 0)" in html and "after 20 gradient-descent steps" in html
     with pytest.raises(ValueError, match="grids"):
         widgets.boundary_player(X, y, run={**run, "grids": run["grids"][:1]})
 

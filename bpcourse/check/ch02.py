@@ -45,7 +45,7 @@ def _one_hot(y, K):
 
 
 def _mlp_forward(X, weights, biases, act=np.tanh):
-    """Activations A[0] = X, ..., A[L-1] and the logits: the MLP's forward pass."""
+    """Activations A[0] = X, ..., A[D-1] and the logits: the MLP's forward pass."""
     A = [X]
     for W, b in zip(weights[:-1], biases[:-1], strict=True):
         A.append(act(A[-1] @ W.T + b))
@@ -228,7 +228,7 @@ softmax_cross_entropy = Exercise(
                 "(a new array) first.",
                 _ce_unstable),
         Mistake("the loss is summed, not averaged",
-                "L is the mean over the batch: divide the sum of -log p by B.",
+                "The loss is the mean over the batch: divide the sum of -log p by B.",
                 _ce_mistake(loss=lambda log_P, y: float(-log_P[np.arange(len(y)), y].sum()))),
     ],
     doc="Mean softmax-cross-entropy and its gradient (P - Y)/B.",

@@ -335,7 +335,10 @@ def _sgd(theta, X, y, lr0, epochs, batch_size, rng, two_orders=False, once=False
 
 
 def _fixed_sgd(theta, X, y, lr0, epochs, batch_size, rng):
-    """Mini-batch SGD on L(θ) = 1/(2N)·‖Xθ − y‖², lr = lr0·0.5^epoch, one permutation per epoch."""
+    """Mini-batch SGD on 𝓛(θ) = 1/(2N)·‖Xθ − y‖², lr = lr0·0.5^epoch.
+
+    One permutation per epoch.
+    """
     return _sgd(theta, X, y, lr0, epochs, batch_size, rng)
 
 
