@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Case", "Mistake", "Exercise", "Result", "CheckFailed", "REGISTRY",
-           "rel_error", "tol_text", "TOL", "TIME_LIMIT", "MIME"]
+           "rel_error", "accept_hidden_number", "tol_text", "TOL", "TIME_LIMIT", "MIME"]
 
 TOL = 1e-7           # the one tolerance every check states (relative error)
 TIME_LIMIT = 3.0     # seconds one call of a learner's function may take
@@ -91,6 +91,16 @@ def rel_error(x, y):
     err = np.where(both_nan | same_inf, 0.0, err)
     err = np.where(np.isnan(err), np.inf, err)
     return float(np.max(err))
+
+
+def accept_hidden_number(what, redo):
+    """An ``accept`` for a number worked out by hand: judged by the one tolerance,
+    and on failure the learner's number and how to redo it, never the answer."""
+    def accept(got, expected, case):
+        if rel_error(expected, float(got)) <= TOL:
+            return None
+        return f"{float(got):.6g} is not {what}. {redo}"
+    return accept
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..value import Value
-from ._core import TOL, Case, Exercise, Mistake, rel_error
+from ._core import Case, Exercise, Mistake, accept_hidden_number
 
 __all__ = ["local_grads", "OPS"]
 
@@ -174,12 +174,10 @@ def _grad_by_hand():
     return (3 + 2 * 2) / 10
 
 
-def _accept_hand(got, expected, case):
-    """Accept the number without showing it: a hand computation must not be given away."""
-    if rel_error(expected, float(got)) <= TOL:
-        return None
-    return (f"{float(got):.6g} is not dL/db. Redo it path by path {_SEE_PATHS}: one "
-            "product of local derivatives per path from b to L, then their sum.")
+_accept_hand = accept_hidden_number(
+    "dL/db",
+    f"Redo it path by path {_SEE_PATHS}: one product of local derivatives per path "
+    "from b to L, then their sum.")
 
 
 grad_by_hand = Exercise(

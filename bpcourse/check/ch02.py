@@ -22,7 +22,7 @@ labels, which a learner does not see on the page.
 
 import numpy as np
 
-from ._core import TOL, Case, Exercise, Mistake, rel_error
+from ._core import Case, Exercise, Mistake, accept_hidden_number
 
 # Where the chapter teaches what a hint asks for: its headings, as the learner sees them.
 _SEE_LINEAR = '(see chapter 2, "The gradient of a linear layer, for a batch")'
@@ -120,13 +120,10 @@ def _ce_grad_by_hand():
     return (0.7 - 1.0) / 4
 
 
-def _accept_number(got, expected, case):
-    """Accept the number without showing it: a hand computation must not be given away."""
-    if rel_error(expected, float(got)) <= TOL:
-        return None
-    return (f"{float(got):.6g} is not dL/dZ[0, 0]. Redo it with (P - Y)/B "
-            f"{_SEE_SOFTMAX}: the probability, minus the one-hot label, then the mean's "
-            "factor.")
+_accept_number = accept_hidden_number(
+    "dL/dZ[0, 0]",
+    f"Redo it with (P - Y)/B {_SEE_SOFTMAX}: the probability, minus the one-hot "
+    "label, then the mean's factor.")
 
 
 ce_grad_by_hand = Exercise(
