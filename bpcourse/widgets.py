@@ -783,3 +783,181 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     alt = (f"Gradient descent on {surface.name}: the path on the contours and the loss "
            f"against the step, one frame per learning rate from {lrs[0]:.3g} to {lrs[-1]:.3g}")
     return frames_player(fig, draw, len(lrs), captions=captions, interval=interval, alt=alt)
+
+
+# --- chapter 5 ---------------------------------------------------------------
+# Adaptive methods on surfaces: the live explorer and its kernel-free player.
+
+
+def _adaptive_surfaces():
+    """The explorer's surfaces: name -> (factory, suggested lr for Adam)."""
+    s = _surfaces()
+    return {
+        "axis-aligned bowl": (lambda: s.quadratic(kappa=100, angle=0), 0.1),
+        "rotated bowl": (lambda: s.quadratic(kappa=100, angle=45), 0.1),
+        "Beale": (s.beale, 0.05),
+        "Rosenbrock": (s.rosenbrock, 0.05),
+    }
+
+
+ADAPTIVE_OPTIMIZERS = ("gradient descent", "momentum", "AdaGrad", "RMSProp", "Adam", "AdamW")
+
+
+def adaptive_run(surface, optimizer, lr, steps=200, start=None, beta1=0.9, beta2=0.999,
+                 alpha=0.99, weight_decay=0.01):
+    """Run one of ``ADAPTIVE_OPTIMIZERS`` on a 2-D surface with its ``bpcourse.optim`` rule.
+
+    ``beta1`` is also the momentum coefficient of "momentum"; ``alpha`` is
+    RMSProp's decay rate; ``weight_decay`` is AdamW's. Returns
+    ``surfaces.Trajectory(path, losses)`` (NaN after a divergence).
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    from . import optim
+
+    rules = {
+        "gradient descent": (optim.gd_step, {}),
+        "momentum": (optim.momentum_step, {"momentum": beta1}),
+        "AdaGrad": (optim.adagrad_step, {}),
+        "RMSProp": (optim.rmsprop_step, {"alpha": alpha}),
+        "Adam": (optim.adam_step, {"beta1": beta1, "beta2": beta2}),
+        "AdamW": (optim.adamw_step, {"beta1": beta1, "beta2": beta2,
+                                     "weight_decay": weight_decay}),
+    }
+    if optimizer not in rules:
+        raise ValueError(f"adaptive_run: optimizer must be one of {ADAPTIVE_OPTIMIZERS},"
+                         f" got {optimizer!r}")
+    rule, hyper = rules[optimizer]
+    return _surfaces().trajectory(rule, surface, start, steps, lr=lr, **hyper)
+
+
+def _log_gap(run, surface):
+    import numpy as np
+
+    gap = run.losses - surface.f_min
+    return np.where(np.isfinite(gap), np.maximum(gap, 1e-16), np.nan)
+
+
+def adaptive_explorer(steps=200):
+    """Live explorer: optimizer, learning rate, decay rates and surface -> path and loss.
+
+    Needs a Jupyter kernel; the website shows ``adaptive_player`` instead.
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    import ipywidgets as w
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plot
+
+    specs = _adaptive_surfaces()
+    style = {"description_width": "initial"}
+    surface_w = w.Dropdown(options=list(specs), value="rotated bowl", description="surface")
+    opt_w = w.Dropdown(options=list(ADAPTIVE_OPTIMIZERS), value="Adam", description="optimizer")
+    lr_w = w.FloatLogSlider(value=0.1, base=10, min=-4, max=0.5, step=0.05,
+                            description="learning rate", readout_format=".4f",
+                            continuous_update=False, style=style)
+    beta1_w = w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
+                            description="beta1 / momentum", continuous_update=False, style=style)
+    beta2_w = w.SelectionSlider(options=[0.0, 0.5, 0.9, 0.99, 0.999, 0.9999], value=0.999,
+                                description="beta2", continuous_update=False, style=style)
+    alpha_w = w.SelectionSlider(options=[0.5, 0.9, 0.99, 0.999], value=0.99,
+                                description="alpha (RMSProp)", continuous_update=False,
+                                style=style)
+    wd_w = w.SelectionSlider(options=[0.0, 0.01, 0.1, 1.0], value=0.01,
+                             description="weight_decay (AdamW)", continuous_update=False,
+                             style=style)
+    picture = _picture()
+
+    def redraw(_=None):
+        surface = specs[surface_w.value][0]()
+        run = adaptive_run(surface, opt_w.value, lr_w.value, steps, beta1=beta1_w.value,
+                           beta2=beta2_w.value, alpha=alpha_w.value, weight_decay=wd_w.value)
+        fig = Figure(figsize=(10, 4), dpi=80)
+        ax_s, ax_l = fig.subplots(1, 2)
+        plot.plot_surface(surface, ax=ax_s, n=120, levels=14,
+                          paths={f"{opt_w.value}, lr = {lr_w.value:.3g}": run.path})
+        ax_s.legend(fontsize=8, loc="upper right")
+        gap = _log_gap(run, surface)
+        ax_l.semilogy(np.arange(len(gap)), gap, color=plot.PALETTE["blue"])
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
+        ax_l.set_xlim(0, steps)
+        finite = np.isfinite(gap)
+        ax_l.set_title("diverged" if not finite.all() else f"final {gap[-1]:.3g}", fontsize=10)
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    def set_surface(_=None):
+        lr_w.unobserve(redraw, names="value")
+        lr_w.value = specs[surface_w.value][1]
+        lr_w.observe(redraw, names="value")
+        redraw()
+
+    surface_w.observe(set_surface, names="value")
+    for control in (opt_w, lr_w, beta1_w, beta2_w, alpha_w, wd_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([surface_w, opt_w, lr_w]), w.HBox([beta1_w, beta2_w]),
+                   w.HBox([alpha_w, wd_w]), picture])
+
+
+def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=400):
+    """The explorer's kernel-free face: four optimizers race on two bowls, step by step.
+
+    ``best_lrs`` maps an optimizer name (of ``ADAPTIVE_OPTIMIZERS``) to
+    ``{"axis-aligned": lr, "rotated": lr}``; ``start`` is the start on the
+    axis-aligned bowl, turned by 45° for the rotated one. Each frame shows
+    the paths and the losses up to a later step. Returns self-contained HTML
+    (see ``frames_player``). See chapter 5, "Adaptive methods on surfaces".
+    """
+    import math
+
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plot
+
+    if not best_lrs or len(best_lrs) > len(plot.COLORS):
+        raise ValueError(f"adaptive_player: best_lrs needs 1 to {len(plot.COLORS)} optimizers")
+    s = _surfaces()
+    phi = math.radians(45)
+    R = np.array([[math.cos(phi), -math.sin(phi)], [math.sin(phi), math.cos(phi)]])
+    bowls = {"axis-aligned": (s.quadratic(kappa=kappa, angle=0), np.asarray(start, float)),
+             "rotated": (s.quadratic(kappa=kappa, angle=45), R @ np.asarray(start, float))}
+    runs = {(name, b): adaptive_run(bowl, name, lrs[b], steps, start=st)
+            for name, lrs in best_lrs.items() for b, (bowl, st) in bowls.items()}
+    fig = Figure(figsize=(10.5, 3.6), dpi=72)
+    axes = fig.subplots(1, 3)
+    lines = {}
+    for ax, (b, (bowl, _)) in zip(axes[:2], bowls.items(), strict=True):
+        plot.plot_surface(bowl, ax=ax, n=100, levels=12, show_minima=False,
+                          title=f"{b} bowl")
+        for k, name in enumerate(best_lrs):
+            (lines[name, b],) = ax.plot([], [], "o-", ms=2, lw=1.2, color=plot.COLORS[k],
+                                        label=name)
+    ax_l = axes[2]
+    for k, name in enumerate(best_lrs):
+        for b, style in (("axis-aligned", "-"), ("rotated", "--")):
+            (lines[name, b, "loss"],) = ax_l.semilogy([], [], style, color=plot.COLORS[k])
+    gaps = {key: _log_gap(run, bowls[key[1]][0]) for key, run in runs.items()}
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
+    ax_l.set_xlim(0, steps)
+    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("loss (log; solid: axis-aligned,\ndashed: rotated)", fontsize=9)
+    axes[0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.16), ncol=len(best_lrs),
+                   fontsize=9)
+    fig.tight_layout()
+    ends = np.unique(np.linspace(2, steps, frames).astype(int))
+
+    def draw(k):
+        end = ends[k]
+        for (name, b), run in runs.items():
+            lines[name, b].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
+            g = gaps[name, b][:end + 1]
+            lines[name, b, "loss"].set_data(np.arange(len(g)), g)
+
+    captions = [f"after {end} steps" for end in ends]
+    alt = ("Gradient descent, AdaGrad, RMSProp and Adam on an axis-aligned and a rotated "
+           "bowl, and their losses, one frame per number of steps")
+    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
