@@ -926,12 +926,13 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
              "rotated": (s.quadratic(kappa=kappa, angle=45), R @ np.asarray(start, float))}
     runs = {(name, b): adaptive_run(bowl, name, lrs[b], steps, start=st)
             for name, lrs in best_lrs.items() for b, (bowl, st) in bowls.items()}
-    fig = Figure(figsize=(10.5, 3.6), dpi=72)
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(11, 4.2), dpi=72)
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.25]})
     lines = {}
     for ax, (b, (bowl, _)) in zip(axes[:2], bowls.items(), strict=True):
         plot.plot_surface(bowl, ax=ax, n=100, levels=12, show_minima=False,
                           title=f"{b} bowl")
+        ax.set_aspect("equal")
         for k, name in enumerate(best_lrs):
             (lines[name, b],) = ax.plot([], [], "o-", ms=2, lw=1.2, color=plot.COLORS[k],
                                         label=name)
@@ -942,12 +943,17 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     gaps = {key: _log_gap(run, bowls[key[1]][0]) for key, run in runs.items()}
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
     ax_l.set_xlim(0, steps)
-    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
+    ax_l.set_ylim(1e-12, finite.max() * 10)
     ax_l.set_xlabel("step")
-    ax_l.set_ylabel("loss (log; solid: axis-aligned,\ndashed: rotated)", fontsize=9)
-    axes[0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.16), ncol=len(best_lrs),
-                   fontsize=9)
-    fig.tight_layout()
+    ax_l.set_ylabel("loss (log scale)")
+    ax_l.set_title("loss: solid axis-aligned, dashed rotated", fontsize=10)
+    for ax in axes[:2]:
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center",
+               ncol=len(best_lrs), fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     ends = np.unique(np.linspace(2, steps, frames).astype(int))
 
     def draw(k):
