@@ -26,13 +26,6 @@ __all__ = [
 ]
 
 
-def _check_rng(rng, who):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{who} draws random initial weights: pass rng=np.random.default_rng(0)"
-                        f" (or another seed), got rng={rng!r}")
-    return rng
-
-
 class Module:
     """Base class: subclasses set attributes in ``__init__`` and define ``forward``.
 
@@ -134,7 +127,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, bias=True, rng=None, init=None):
-        rng = _check_rng(rng, type(self).__name__)
+        _init._check_rng(rng, type(self).__name__)
         self.in_features, self.out_features = in_features, out_features
         shape = (out_features, in_features)
         fn = _resolve_init(init)
@@ -289,7 +282,7 @@ class ResidualBlock(Module):
     """
 
     def __init__(self, width, activation="relu", norm=False, rng=None, init=None):
-        rng = _check_rng(rng, type(self).__name__)
+        _init._check_rng(rng, type(self).__name__)
         self.norm = LayerNorm(width) if norm else None
         self.linear = Linear(width, width, rng=rng, init=init)
         self.act = _activation(activation)

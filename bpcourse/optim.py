@@ -1,4 +1,4 @@
-"""Optimizers: the update rules of chapters 3 to 5, then torch-style classes.
+"""Optimizers: the pure update rules of chapters 3 to 5 with their state, and torch-style classes.
 
 Read this module top to bottom. First the *pure update rules*: each takes
 the parameters ``theta``, the gradient ``g`` and the optimizer's state, and

@@ -42,6 +42,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from . import functional as F
 from . import nn, optim, plot, surfaces
+from .init import _check_rng
 from .plot import draw_graph
 from .tensor import Tensor
 from .value import Value, backward_steps, topological_order
@@ -81,9 +82,7 @@ def _own_rng(rng, who):
     or ``np.random.default_rng(0)`` when it is None. The same ``rng`` gives the same run."""
     if rng is None:
         return np.random.default_rng(0)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{who}: rng must be a numpy Generator, e.g. np.random.default_rng(0),"
-                        f" got {type(rng).__name__}")
+    _check_rng(rng, who)
     return copy.deepcopy(rng)
 
 

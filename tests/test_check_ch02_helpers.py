@@ -4,10 +4,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from bpcourse import nn, plot, widgets  # noqa: E402
+from bpcourse import nn, plot, widgets
 
 
 def _two_blobs(n=40, seed=0):
