@@ -589,6 +589,8 @@ _DESCENT_CASES = [
          {"lr": 0.05, "beta1": 0.8, "beta2": 0.95}, label="a 2x2 matrix, four steps, other betas"),
     Case((_a(0.0, 1.0, -1.0), np.tile(_a(0.2, -0.4, 0.6), (12, 1))), {"lr": 0.01},
          label="twelve steps of a constant gradient"),
+    Case((_a(0.1, -0.1), _grads([0.3, -2.0], [0.2, -1.0])), {"lr": 0.1},
+         label="a first step that lands next to zero (float64 needed)"),
 ]
 
 
