@@ -130,7 +130,7 @@ def test_eps_squared_is_named_as_such_not_as_ignored_hyperparameters():
     mistake = next(m for m in EXERCISE.mistakes if m.name == info.value.result.mistake)
     for case in CASES:
         mine = catalogue.adam_eps_squared(*case.args, **case.kwargs)
-        expected = EXERCISE._expected(case)
+        expected = EXERCISE.expected(case)
         if max(rel_error(a, b) for a, b in zip(mine[:3], expected[:3], strict=True)) > 1e-7:
             theirs = mistake.fn(*case.args, **case.kwargs)
             assert max(rel_error(a, b) for a, b in zip(mine[:3], theirs[:3], strict=True)) <= 1e-7
