@@ -4,9 +4,9 @@
   eps=1e-8) -> (theta, m, v, t)``: one step of Adam, checked against
   ``bpcourse.optim.adam_step``. ``t`` counts the steps already taken; the
   function increments it first. See chapter 5, "Adam" and "Bias correction".
-- 5.2 ``bias_correction_factor()``: 1 / (1 − beta2**t) for beta2 = 0.999,
+- 5.2 ``adam_first_step_choice()``: predict Adam's first step (a letter).
+- 5.3 ``bias_correction_factor()``: 1 / (1 − beta2**t) for beta2 = 0.999,
   t = 10, a number by hand.
-- 5.3 ``adam_first_step_choice()``: predict Adam's first step (a letter).
 - 5.4 ``adagrad_step(theta, g, s, t, lr=1e-2, lr_decay=0, eps=1e-10)`` and
   5.5 ``rmsprop_step(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8)``, PyTorch's
   conventions, against ``bpcourse.optim``. See chapter 5, "AdaGrad" and "RMSProp".
@@ -175,7 +175,7 @@ adam_step = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 5.2 bias_correction_factor() -> 1 / (1 − beta2**10), a number by hand
+# 5.3 bias_correction_factor() -> 1 / (1 − beta2**10), a number by hand
 # ---------------------------------------------------------------------------
 
 
@@ -184,7 +184,7 @@ def _bias_correction_factor():
 
 
 bias_correction_factor = Exercise(
-    id="5.2", name="bias_correction_factor", reference=_bias_correction_factor,
+    id="5.3", name="bias_correction_factor", reference=_bias_correction_factor,
     cases=[Case((), label="beta2 = 0.999, after t = 10 steps")],
     accept=accept_hidden_number(
         "the factor v̂ / v after ten steps",
@@ -217,7 +217,7 @@ bias_correction_factor = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 5.3 adam_first_step_choice() -> "b": Adam's first step is −lr·sign(g)
+# 5.2 adam_first_step_choice() -> "b": Adam's first step is −lr·sign(g)
 # ---------------------------------------------------------------------------
 
 _CHOICES = ("a", "b", "c", "d", "e")
@@ -236,7 +236,7 @@ def _accept_letter(got, expected, case):
 
 
 adam_first_step_choice = Exercise(
-    id="5.3", name="adam_first_step_choice", reference=_adam_first_step_choice,
+    id="5.2", name="adam_first_step_choice", reference=_adam_first_step_choice,
     cases=[Case((), label="Adam's first step, default betas, |g| much larger than eps")],
     accept=_accept_letter,
     mistakes=[
