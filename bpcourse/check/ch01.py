@@ -478,14 +478,7 @@ def _topo_preorder(graph, output):
 
 def _topo_preorder_first_input_first(graph, output):
     # the same pre-order, visiting a node's inputs in the order they are listed
-    order, seen, stack = [], set(), [output]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            order.append(node)
-            stack.extend(reversed(graph[node]))
-    return order
+    return _topo_preorder({node: inputs[::-1] for node, inputs in graph.items()}, output)
 
 
 # deeper than Python's default recursion limit (1,000 frames)

@@ -480,15 +480,7 @@ def _forward_difference(f, theta, h=1e-5):
 
 
 def _backward_difference(f, theta, h=1e-5):
-    t = np.array(theta, dtype=float)
-    g = np.zeros_like(t)
-    f0 = f(t.copy())
-    for i in np.ndindex(t.shape):
-        old = t[i]
-        t[i] = old - h
-        g[i] = (f0 - f(t.copy())) / h
-        t[i] = old
-    return g
+    return _forward_difference(f, theta, -h)     # (f(theta) - f(theta - h e_i)) / h
 
 
 def _over_h(f, theta, h=1e-5):
