@@ -603,7 +603,7 @@ COUNT_PATHS_AND_EDGES = [
 
 
 # ---------------------------------------------------------------------------
-# 1.6 three_backward_calls
+# 1.6 grad_after_second_pass
 # ---------------------------------------------------------------------------
 
 
@@ -623,7 +623,7 @@ def predicts_error():
     return "E"
 
 
-THREE_BACKWARD_CALLS = [
+GRAD_AFTER_SECOND_PASS = [
     (predicts_overwrite, "(A) 18"),
     (predicts_untouched, "(B) 9"),
     (predicts_snowball, "(D) more than 27"),
@@ -635,5 +635,5 @@ CATALOGUE.update({
     "topological_sort": TOPOLOGICAL_SORT,
     "tape_backward": TAPE_BACKWARD,
     "count_paths_and_edges": COUNT_PATHS_AND_EDGES,
-    "three_backward_calls": THREE_BACKWARD_CALLS,
+    "grad_after_second_pass": GRAD_AFTER_SECOND_PASS,
 })
