@@ -58,6 +58,26 @@ def _linear_backward(X, W, dZ):
     return dZ @ W, dZ.T @ X, dZ.sum(axis=0)
 
 
+def _linear_dw_transposed(X, W, dZ):
+    return dZ @ W, X.T @ dZ, dZ.sum(axis=0)
+
+
+def _linear_dx_through_wt(X, W, dZ):
+    return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
+
+
+def _linear_db_mean(X, W, dZ):
+    return dZ @ W, dZ.T @ X, dZ.mean(axis=0)
+
+
+def _linear_extra_inv_b(X, W, dZ):
+    return dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0) / len(X)
+
+
+def _linear_db_first_row(X, W, dZ):
+    return dZ @ W, dZ.T @ X, dZ[0]
+
+
 def _linear_cases(rng):
     cases = []
     for B, n in [(2, 2), (7, 4), (1, 5), (16, 6)]:
@@ -87,23 +107,23 @@ linear_backward = Exercise(
         Mistake("dW transposed",
                 "X.T @ dZ has shape (n, m), the transpose of dW: for a square weight "
                 f"the shapes match and the values are wrong. dW is dZ.T @ X {_SEE_LINEAR}.",
-                lambda X, W, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0))),
+                _linear_dw_transposed),
         Mistake("dX through the transposed weight",
                 "The forward pass multiplied by W.T, so the backward pass multiplies "
                 f"by W: dX = dZ @ W, not dZ @ W.T {_SEE_LINEAR}.",
-                lambda X, W, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0))),
+                _linear_dx_through_wt),
         Mistake("bias gradient averaged",
                 "The bias is broadcast to every row, so its gradient is the sum of the "
                 f"rows of dZ, not their mean {_SEE_LINEAR}: any 1/B is already inside dZ.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.mean(axis=0))),
+                _linear_db_mean),
         Mistake("an extra 1/B",
                 f"dZ already holds the loss's 1/B {_SEE_MEAN}; dividing the weight and "
                 "bias gradients by the batch size again counts it twice.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0) / len(X))),
+                _linear_extra_inv_b),
         Mistake("bias gradient not summed",
                 "db must have the bias's shape (m,): sum dZ over the batch axis, "
                 "dZ.sum(axis=0). Taking one row (dZ[0]) keeps only the first example.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ[0])),
+                _linear_db_first_row),
     ],
     doc="dX, dW, db of Z = X W^T + b for a batch.",
 )
@@ -117,6 +137,26 @@ linear_backward = Exercise(
 def _ce_grad_by_hand():
     """dL/dZ[0, 0] = (p_0 - y_0) / B with p = (0.7, 0.2, 0.1), label 0, B = 4."""
     return (0.7 - 1.0) / 4
+
+
+def _hand_no_mean():
+    return 0.7 - 1.0
+
+
+def _hand_sign():
+    return (1.0 - 0.7) / 4
+
+
+def _hand_no_onehot():
+    return 0.7 / 4
+
+
+def _hand_over_k():
+    return (0.7 - 1.0) / 3
+
+
+def _hand_dlogp():
+    return -1.0 / 0.7 / 4
 
 
 _accept_number = accept_hidden_number(
@@ -133,22 +173,22 @@ ce_grad_by_hand = Exercise(
         Mistake("the 1/B of the mean is missing",
                 "-0.3 is the gradient of one example's loss. The loss is the mean over "
                 f"B = 4 examples {_SEE_MEAN}, so each entry is divided by 4.",
-                lambda: 0.7 - 1.0),
+                _hand_no_mean),
         Mistake("the sign is flipped",
                 "The gradient is p - y, not y - p: raising the true class's logit "
                 "lowers the loss, so its derivative is negative.",
-                lambda: (1.0 - 0.7) / 4),
+                _hand_sign),
         Mistake("the one-hot label is not subtracted",
                 "0.7 / 4 is p / B. The true class's entry also gets -1 from the "
                 f"-z_y term of the loss {_SEE_SOFTMAX}.",
-                lambda: 0.7 / 4),
+                _hand_no_onehot),
         Mistake("divided by the number of classes",
                 "The mean is over the B = 4 examples of the batch, not the K = 3 classes.",
-                lambda: (0.7 - 1.0) / 3),
+                _hand_over_k),
         Mistake("the derivative of log p instead of the loss",
                 "-1/p_y is the derivative of the loss with respect to p_y, not to the "
                 "logit z_0: the softmax's own derivative p_y(1 - p_y) must follow.",
-                lambda: -1.0 / 0.7 / 4),
+                _hand_dlogp),
     ],
     doc="Return the number you computed by hand.",
 )
@@ -698,9 +738,26 @@ fixed_grads = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _memory_prediction():
-    """Doubling the batch about doubles the activations kept for the backward pass."""
-    return "b"
+def _by_the_count():
+    """The option the count of kept numbers gives: B·(sum of the widths) per pass.
+
+    Not stored as a letter: the reference works it out, as the section does.
+    """
+    widths = [16, 128, 128, 128, 128, 4]      # input, 4 hidden layers, output
+    ratio = (512 * sum(widths)) / (256 * sum(widths))
+    return {1.0: "a", 2.0: "b", 4.0: "c", 0.5: "d"}[ratio]
+
+
+def _says_same():
+    return "a"
+
+
+def _says_quadruple():
+    return "c"
+
+
+def _says_halve():
+    return "d"
 
 
 def _accept_choice(got, expected, case):
@@ -712,22 +769,22 @@ def _accept_choice(got, expected, case):
 
 
 memory_prediction = Exercise(
-    id="2.7", name="memory_prediction", reference=_memory_prediction,
+    id="2.7", name="memory_prediction", reference=_by_the_count,
     cases=[Case((), label="batch 256 -> 512, same network")],
     accept=_accept_choice,
     mistakes=[
         Mistake("(a) the same",
                 "The weights do not change, but the activations do: the forward pass "
                 "keeps one row per example in every layer.",
-                lambda: "a"),
+                _says_same),
         Mistake("(c) quadruple",
                 "Nothing stored grows with the square of the batch: each layer keeps a "
                 "B x n_l array, linear in B.",
-                lambda: "c"),
+                _says_quadruple),
         Mistake("(d) halve",
                 "The loss is a mean, but the activations of every example must be kept "
                 "to compute its share of the gradient.",
-                lambda: "d"),
+                _says_halve),
     ],
     doc='Return "a", "b", "c" or "d".',
 )
