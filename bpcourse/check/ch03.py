@@ -135,7 +135,7 @@ stable_lr_by_hand = Exercise(
                 "Every direction must contract: |1 − lr·λᵢ| < 1 for all i, and the "
                 "largest eigenvalue L is the first to fail.",
                 lambda: 2 / 2),
-        Mistake("1/μ: the smallest eigenvalue and no factor 2",
+        Mistake("1/μ_min: the smallest eigenvalue and no factor 2",
                 "The bound comes from the largest eigenvalue, and it is 2/L: "
                 "|1 − lr·L| < 1 means 0 < lr < 2/L.",
                 lambda: 1 / 2),
