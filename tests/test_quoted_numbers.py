@@ -49,6 +49,12 @@ QUOTES = {
         ("ch02-byhand-read", "ch02-stepsize-compute", [
             (r"$9.1\times 10^{-13}$", "error there 9.1e-13"),
         ]),
+        ("ch02-stepsize-read", "ch02-stepsize-compute", [
+            (r"$h = 6\times10^{-6}$", "best h = 6e-06"),
+            (r"$3\times10^{-8}$ for the", "best h = 3e-08"),
+            (r"$9.1\times10^{-13}$ and", "error there 9.1e-13"),
+            (r"and $1.1\times10^{-9}$", "error there 1.1e-09"),
+        ]),
         ("ch02-saturation-read", "ch02-saturation-code", [
             ("from 0.3006 unscaled", "0.3006"),
             ("to 0.0191", "0.0191"),
@@ -61,6 +67,18 @@ QUOTES = {
             ("$(0, 0)$", "lands at [0. 0.]"),
             ("10.0\nto 1.0", "kappa 10.0, with M = diag(A):  1.0"),
             ("10.0 to 7.9", "kappa 10.0, with M = diag(A):  7.9"),
+        ]),
+        ("ch03-noise-read", "ch03-noise-measure", [
+            ("between 0.89 and 1.06", "0.89"),
+            ("between 0.89 and 1.06", "1.06"),
+        ]),
+        ("ch03-range-read", "ch03-range-test", [
+            ("its suggestion, 0.23", "suggested lr = 0.23"),
+        ]),
+        ("ch03-nonconvex-read", "ch03-saddle", [
+            ("escapes at step 188", "leaves the saddle at step 188"),
+            ("the predicted\n186", "186 steps"),
+            ("median of 63 steps", "median of 63 steps"),
         ]),
         ("ch03-train-read", "ch03-train-three", [
             ("22, 75 and 380 updates", "22"),
