@@ -490,7 +490,8 @@ CURVE_LRS = (1.5, 0.01, 5.0, 0.3)
 CURVE_LETTERS = "ABCD"
 # Sorted: too small (hardly moves), good (falls fastest, smooth), stable at the
 # start but too large once training sharpens the curvature (falls for ~10 steps,
-# climbs, recovers, keeps spiking), above the limit (up at once, and stays up). The chapter's figure and the hints below describe these shapes.
+# climbs, recovers, keeps spiking), above the limit (up at once, and stays up).
+# The chapter's figure and the hints below describe these shapes.
 _SORTED = sorted(CURVE_LRS)
 
 
