@@ -942,3 +942,55 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     alt = (f"{', '.join(best_lrs)} on an axis-aligned and a rotated bowl (top) and their "
            "losses against the step (bottom), one frame per number of steps")
     return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
+
+
+def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interval=400):
+    """Several optimizers on one surface, step by step: paths and losses (kernel-free).
+
+    ``lrs`` maps an optimizer name (of ``ADAPTIVE_OPTIMIZERS``) to its
+    learning rate; the other hyper-parameters are PyTorch's defaults. Each
+    frame shows the paths on the contours (left) and the losses (right) up
+    to a later step; ``box = (xmin, xmax, ymin, ymax)`` zooms the contours.
+    Returns self-contained HTML (see ``frames_player``).
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    if not lrs or len(lrs) > len(plot.COLORS):
+        raise ValueError(f"race_player: lrs needs 1 to {len(plot.COLORS)} optimizers")
+    runs = {name: adaptive_run(surface, name, lr, steps, start=start) for name, lr in lrs.items()}
+    width = plot.PLAYER_SIZE[0]
+    fig = Figure(figsize=(width, 0.55 * width), dpi=plot.PLAYER_DPI)
+    ax_s, ax_l = fig.subplots(1, 2)
+    plot.plot_surface(surface, ax=ax_s, n=100, levels=14, title=surface.name)
+    legend = ax_s.get_legend()
+    if legend is not None:
+        legend.remove()
+    if box is not None:
+        ax_s.set_xlim(box[0], box[1])
+        ax_s.set_ylim(box[2], box[3])
+    lines = {}
+    for k, name in enumerate(lrs):
+        (lines[name],) = ax_s.plot([], [], "-", lw=1.3, color=plot.COLORS[k],
+                                   label=f"{name}, lr = {lrs[name]:g}")
+        (lines[name, "loss"],) = ax_l.semilogy([], [], color=plot.COLORS[k])
+    gaps = {name: _gap(run, surface) for name, run in runs.items()}
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
+    ax_l.set_xlim(0, steps)
+    ax_l.set_ylim(max(finite.min(), 1e-12), finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
+    fig.legend(*ax_s.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    ends = np.unique(np.linspace(2, steps, frames).astype(int))
+
+    def draw(k):
+        end = ends[k]
+        for name, run in runs.items():
+            lines[name].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
+            g = gaps[name][:end + 1]
+            lines[name, "loss"].set_data(np.arange(len(g)), g)
+
+    captions = [f"after {end} steps" for end in ends]
+    alt = (f"{', '.join(lrs)} on {surface.name}'s function: paths on the contours and "
+           "losses against the step, one frame per number of steps")
+    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)

@@ -81,3 +81,19 @@ def test_live_explorer_has_its_knobs_and_redraws():
     assert second[:8] == b"\x89PNG\r\n\x1a\n" and second != first
     controls[0].value = "Beale"                          # a new surface redraws too
     assert picture.value != second
+
+
+def test_race_player_runs_each_optimizer_at_its_rate():
+    beale = surfaces.beale()
+    lrs = {"gradient descent": 0.02, "Adam": 0.3}
+    html = widgets.race_player(beale, lrs, steps=40, frames=3, box=(-0.5, 4.5, -1.5, 2.0))
+    assert html.count("iVBORw0KGgo") == 3 + 1
+    assert "<script>" in html and "http" not in html and "after 40 steps" in html
+    # gradient descent's path is the rule by hand, from Beale's usual start
+    run = widgets.adaptive_run(beale, "gradient descent", 0.02, 5)
+    theta = np.array(beale.start, dtype=float)
+    for k in range(1, 6):
+        theta = theta - 0.02 * beale.grad(theta)
+        np.testing.assert_allclose(run.path[k], theta, rtol=1e-13)
+    with pytest.raises(ValueError, match="lrs"):
+        widgets.race_player(beale, {})
