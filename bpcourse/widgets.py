@@ -908,7 +908,7 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     lines = {}
     for col, (b, (bowl, _)) in enumerate(bowls.items()):
         ax = fig.add_subplot(grid[0, col])
-        plot.plot_surface(bowl, ax=ax, n=100, levels=12, show_minima=False,
+        plot.plot_surface(bowl, ax=ax, n=60, levels=10, show_minima=False,
                           title=f"{b} bowl")
         ax.set_aspect("equal")
         for k, name in enumerate(best_lrs):
@@ -960,7 +960,7 @@ def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interv
     width = plot.PLAYER_SIZE[0]
     fig = Figure(figsize=(width, 0.55 * width), dpi=plot.PLAYER_DPI)
     ax_s, ax_l = fig.subplots(1, 2)
-    plot.plot_surface(surface, ax=ax_s, n=100, levels=14, title=surface.name)
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=14, title=surface.name)
     legend = ax_s.get_legend()
     if legend is not None:
         legend.remove()
