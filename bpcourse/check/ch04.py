@@ -293,11 +293,6 @@ def _diverging_pairs():
 
 def _accept_letters(got, expected, case):
     """Any order, either case; say how many are right, never which."""
-    if not isinstance(got, str):
-        try:
-            got = "".join(str(x) for x in got)
-        except TypeError:
-            return f'return the letters as one string, such as "ACE"; got {got!r}'
     letters = got.replace(",", "").replace(" ", "").upper()
     unknown = sorted(set(letters) - set(PAIRS))
     if unknown:
