@@ -842,16 +842,28 @@ def _momentum_figure(size, dpi):
 
 
 def _rate_axis(ax, surface):
-    """The empty rate picture: curvature on a log axis, the ravine's two marked."""
+    """The empty rate picture: curvature on a log axis, the ravine's two marked.
+
+    The axis is linear in log10(λ) with plain tick labels: a player redraws
+    its text for every frame, and mathtext labels cost most of that.
+    """
     mu_min, L = surface.info["mu"], surface.info["L"]
-    ax.set_xscale("log")
-    ax.set_xlim(mu_min / 4, 4 * L)
+    ax.set_xlim(math.log10(mu_min / 4), math.log10(4 * L))
+    ticks = range(math.ceil(math.log10(mu_min / 4)), math.floor(math.log10(4 * L)) + 1)
+    ax.set_xticks(list(ticks), [f"{10.0**k:g}" for k in ticks])
     ax.set_ylim(0, 1.25)
     ax.axhline(1, color="0.4", lw=0.8, ls="--")
     for lam in (mu_min, L):
-        ax.axvline(lam, color="0.6", lw=0.8)
-    ax.set_xlabel(r"curvature $\lambda$ (log scale)")
-    ax.set_ylabel(r"rate $r = \max|z|$")
+        ax.axvline(math.log10(lam), color="0.6", lw=0.8)
+    ax.set_xlabel("curvature λ (log scale)")
+    ax.set_ylabel("rate r = max |z|")
+
+
+def _loss_axis_log10(ax, steps):
+    """The loss panel: log10 of the loss on a linear axis, plain labels (see _rate_axis)."""
+    ax.set_xlim(0, steps)
+    ax.set_xlabel("step")
+    ax.set_ylabel("log10 f(θ)")
 
 
 def draw_momentum_run(axes, surface, run, lr, momentum, nesterov=False):
@@ -870,22 +882,21 @@ def draw_momentum_run(axes, surface, run, lr, momentum, nesterov=False):
     ax_s.set_title(f"lr = {lr:.3g}, momentum = {momentum:.2f}", fontsize=10)
     _rate_axis(ax_r, surface)
     lam = np.geomspace(surface.info["mu"] / 4, 4 * surface.info["L"], 400)
-    ax_r.plot(lam, np.minimum(momentum_rate(lr, momentum, lam, nesterov), 1.25),
+    ax_r.plot(np.log10(lam), np.minimum(momentum_rate(lr, momentum, lam, nesterov), 1.25),
               color=plot.PALETTE["blue"])
     if not nesterov and momentum > 0:
         lo, hi = (1 - math.sqrt(momentum)) ** 2 / lr, (1 + math.sqrt(momentum)) ** 2 / lr
-        ax_r.axvspan(lo, hi, color=plot.PALETTE["sky"], alpha=0.2, lw=0)
-    ends = momentum_rate(lr, momentum, [surface.info["mu"], surface.info["L"]], nesterov)
-    ax_r.plot([surface.info["mu"], surface.info["L"]], np.minimum(ends, 1.25), "o",
-              color=plot.PALETTE["vermillion"])
+        ax_r.axvspan(math.log10(lo), math.log10(hi), color=plot.PALETTE["sky"], alpha=0.2,
+                     lw=0)
+    ends_lam = [surface.info["mu"], surface.info["L"]]
+    ends = momentum_rate(lr, momentum, ends_lam, nesterov)
+    ax_r.plot(np.log10(ends_lam), np.minimum(ends, 1.25), "o", color=plot.PALETTE["vermillion"])
     ax_r.set_title(f"rate r = {ends.max():.3f}", fontsize=10)
     gap = run.losses - surface.f_min
     finite = np.isfinite(gap)
-    ax_l.semilogy(np.arange(len(gap))[finite], np.maximum(gap[finite], 1e-16),
-                  color=plot.PALETTE["blue"])
-    ax_l.set_xlim(0, len(gap) - 1)
-    ax_l.set_xlabel("step")
-    ax_l.set_ylabel(r"$f(\theta)$ (log scale)")
+    ax_l.plot(np.arange(len(gap))[finite], np.log10(np.maximum(gap[finite], 1e-16)),
+              color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, len(gap) - 1)
     if not finite.all():
         ax_l.set_title(f"diverged at step {int(np.argmin(finite))}", fontsize=10,
                        color=plot.PALETTE["vermillion"])
@@ -965,13 +976,17 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
     (rate_line,) = ax_r.plot([], [], color=plot.PALETTE["blue"])
     (ends_dots,) = ax_r.plot([], [], "o", color=plot.PALETTE["vermillion"])
     band = [None]
-    gaps = [np.maximum(r.losses - surface.f_min, 1e-16) for r in runs]
-    (loss_line,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"])
-    ax_l.set_xlim(0, steps)
+    gaps = [np.log10(np.maximum(r.losses - surface.f_min, 1e-16)) for r in runs]
+    (loss_line,) = ax_l.plot([], [], color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, steps)
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
-    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
-    ax_l.set_xlabel("step")
-    ax_l.set_ylabel(r"$f(\theta)$ (log scale)")
+    ax_l.set_ylim(finite.min(), finite.max() + 1)
+    # plain tick labels: the text is laid out anew for every frame
+    for ax in (ax_s, ax_l):
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax_s.set_xlabel("θ₁")
+    ax_s.set_ylabel("θ₂")
     fig.tight_layout()
     ends_lam = [surface.info["mu"], surface.info["L"]]
     rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
@@ -979,20 +994,21 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
     def draw(k):
         mu = float(momenta[k])
         path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
-        rate_line.set_data(lam, np.minimum(momentum_rate(lr, mu, lam), 1.25))
-        ends_dots.set_data(ends_lam, np.minimum(momentum_rate(lr, mu, ends_lam), 1.25))
+        rate_line.set_data(np.log10(lam), np.minimum(momentum_rate(lr, mu, lam), 1.25))
+        ends_dots.set_data(np.log10(ends_lam), np.minimum(momentum_rate(lr, mu, ends_lam), 1.25))
         if band[0] is not None:
             band[0].remove()
             band[0] = None
         if mu > 0:
-            band[0] = ax_r.axvspan((1 - math.sqrt(mu)) ** 2 / lr, (1 + math.sqrt(mu)) ** 2 / lr,
+            band[0] = ax_r.axvspan(math.log10((1 - math.sqrt(mu)) ** 2 / lr),
+                                   math.log10((1 + math.sqrt(mu)) ** 2 / lr),
                                    color=plot.PALETTE["sky"], alpha=0.2, lw=0)
         loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
         ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
         ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
         diverged = not np.all(np.isfinite(runs[k].losses))
         ax_l.set_title("diverged" if diverged else
-                       f"after {steps} steps: f = {gaps[k][-1]:.2g}", fontsize=10)
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
 
     captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
                                                                                  strict=True)]
