@@ -1,13 +1,13 @@
 """Checks for chapter 4: momentum.
 
-4.1 ``momentum_step(theta, g, v, lr, momentum, dampening)``  PyTorch's momentum, one step
-4.2 ``nesterov_step(theta, g, v, lr, momentum)``   Nesterov momentum in PyTorch's form
-4.3 ``optimal_momentum_by_hand()``                the best (lr, momentum) for a quadratic
-4.4 ``diverging_pairs()``                         predict which (lr, momentum) pairs diverge
-4.5 ``fixed_momentum(theta0, A, lr, momentum, steps)``  debug a momentum loop
-4.6 ``convert_velocity(v, lr, momentum)``         a velocity in the two other conventions
+4.1 ``optimal_momentum_by_hand()``                the best (lr, momentum) for a quadratic
+4.2 ``diverging_pairs()``                         predict which (lr, momentum) pairs diverge
+4.3 ``momentum_step(theta, g, v, lr, momentum, dampening)``  PyTorch's momentum, one step
+4.4 ``fixed_momentum(theta0, A, lr, momentum, steps)``  debug a momentum loop
+4.5 ``convert_velocity(v, lr, momentum)``         a velocity in the two other conventions
+4.6 ``nesterov_step(theta, g, v, lr, momentum)``   Nesterov momentum in PyTorch's form
 
-The references of 4.1 and 4.2 are the package's own rules
+The references of 4.3 and 4.6 are the package's own rules
 (``optim.momentum_step``, ``optim.nesterov_step``); the others are written
 out here, a few lines each. See chapter 4, "Heavy ball".
 """
@@ -38,7 +38,7 @@ def _shape(rng, i):
 
 
 # ---------------------------------------------------------------------------
-# 4.1 momentum_step(theta, g, v, lr, momentum=0.9, dampening=0.0) -> (theta, v)
+# 4.3 momentum_step(theta, g, v, lr, momentum=0.9, dampening=0.0) -> (theta, v)
 # ---------------------------------------------------------------------------
 
 
@@ -100,7 +100,7 @@ def _step_uphill(theta, g, v, lr, momentum=0.9, dampening=0.0):
 
 
 momentum_step = Exercise(
-    id="4.1", name="momentum_step", reference=optim.momentum_step,
+    id="4.3", name="momentum_step", reference=optim.momentum_step,
     cases=[
         Case((_a(1.0, -2.0), _a(0.5, 0.25), None, 0.1), label="the first step (v=None): v = g"),
         Case((_a(1.0, -2.0), _a(0.5, 0.25), None, 0.1), {"dampening": 0.5},
@@ -157,7 +157,7 @@ momentum_step = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 4.2 nesterov_step(theta, g, v, lr, momentum=0.9) -> (theta, v)
+# 4.6 nesterov_step(theta, g, v, lr, momentum=0.9) -> (theta, v)
 # ---------------------------------------------------------------------------
 
 
@@ -197,7 +197,7 @@ def _nesterov_v_twice(theta, g, v, lr, momentum=0.9):
 
 
 nesterov_step = Exercise(
-    id="4.2", name="nesterov_step", reference=optim.nesterov_step,
+    id="4.6", name="nesterov_step", reference=optim.nesterov_step,
     cases=[
         Case((_a(1.0, -2.0), _a(0.5, 0.25), None, 0.1), label="the first step (v=None): v = g"),
         Case((_a(0.3, 0.7, -1.1), _a(1.0, -2.0, 0.5), _a(0.2, 0.1, -0.4), 0.05),
@@ -236,7 +236,7 @@ nesterov_step = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 4.3 optimal_momentum_by_hand() -> (lr, momentum)
+# 4.1 optimal_momentum_by_hand() -> (lr, momentum)
 # ---------------------------------------------------------------------------
 
 OPTIMAL_MATRIX = np.array([[13.0, 12.0], [12.0, 13.0]])   # eigenvalues 25 and 1
@@ -303,7 +303,7 @@ def _step_without_roots():
 
 
 optimal_momentum_by_hand = Exercise(
-    id="4.3", name="optimal_momentum_by_hand", reference=_optimal_momentum_by_hand,
+    id="4.1", name="optimal_momentum_by_hand", reference=_optimal_momentum_by_hand,
     cases=[Case((), label="f(θ) = ½ θᵀAθ with A = [[13, 12], [12, 13]]")],
     accept=_accept_pair,
     mistakes=[
@@ -331,7 +331,7 @@ optimal_momentum_by_hand = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 4.4 diverging_pairs() -> a string of letters
+# 4.2 diverging_pairs() -> a string of letters
 # ---------------------------------------------------------------------------
 
 # Heavy ball on a quadratic with curvatures L = 10 and mu_min = 1; the pairs
@@ -385,7 +385,7 @@ def _no_factor_two():
 
 
 diverging_pairs = Exercise(
-    id="4.4", name="diverging_pairs", reference=_diverging_pairs,
+    id="4.2", name="diverging_pairs", reference=_diverging_pairs,
     cases=[Case((), label="heavy ball on a quadratic with L = 10, μ_min = 1; pairs A to F")],
     accept=_accept_letters,
     mistakes=[
@@ -411,7 +411,7 @@ diverging_pairs = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 4.5 fixed_momentum(theta0, A, lr, momentum, steps) -> theta
+# 4.4 fixed_momentum(theta0, A, lr, momentum, steps) -> theta
 # ---------------------------------------------------------------------------
 
 
@@ -485,7 +485,7 @@ def _gradient_once(theta0, A, lr, momentum, steps):
 _A2 = _a([3.0, 1.0], [1.0, 2.0])
 
 fixed_momentum = Exercise(
-    id="4.5", name="fixed_momentum", reference=_fixed_momentum,
+    id="4.4", name="fixed_momentum", reference=_fixed_momentum,
     cases=[
         Case((_a(1.0, -1.0), _A2, 0.1, 0.9, 1), label="one step"),
         Case((_a(1.0, -1.0), _A2, 0.1, 0.9, 2), label="two steps"),
@@ -523,7 +523,7 @@ fixed_momentum = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 4.6 convert_velocity(v, lr, momentum) -> (u, m)
+# 4.5 convert_velocity(v, lr, momentum) -> (u, m)
 # ---------------------------------------------------------------------------
 
 
@@ -573,7 +573,7 @@ def _m_with_lr(v, lr, momentum):
 
 
 convert_velocity = Exercise(
-    id="4.6", name="convert_velocity", reference=_convert_velocity,
+    id="4.5", name="convert_velocity", reference=_convert_velocity,
     cases=[
         Case((_a(1.0, -2.0), 0.1, 0.9), label="lr = 0.1, momentum 0.9"),
         Case((_a([0.5, 0.0], [-1.5, 4.0]), 0.25, 0.5), label="a 2x2 velocity, momentum 0.5"),
