@@ -425,7 +425,7 @@ def _fixed_momentum(theta0, A, lr, momentum, steps):
 
 def _loop_cases(rng):
     cases = []
-    for i in range(6):
+    for _ in range(6):
         d = int(rng.integers(2, 5))
         Q = np.linalg.qr(rng.normal(size=(d, d)))[0]
         eig = rng.uniform(0.5, 5.0, size=d)
