@@ -234,7 +234,7 @@ DIVERGING_PAIRS = [
 
 def fixed_still_resets(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
-    for t in range(steps):
+    for _ in range(steps):
         v = np.zeros_like(theta)
         g = A @ theta
         v = momentum * v + g
@@ -245,7 +245,7 @@ def fixed_still_resets(theta0, A, lr, momentum, steps):
 def fixed_lr_still_twice(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
     v = np.zeros_like(theta)
-    for t in range(steps):
+    for _ in range(steps):
         g = A @ theta
         v = momentum * v + lr * g
         theta = theta - lr * v
@@ -254,7 +254,7 @@ def fixed_lr_still_twice(theta0, A, lr, momentum, steps):
 
 def fixed_nothing(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
-    for t in range(steps):
+    for _ in range(steps):
         v = np.zeros_like(theta)
         g = A @ theta
         v = momentum * v + lr * g
@@ -265,7 +265,7 @@ def fixed_nothing(theta0, A, lr, momentum, steps):
 def fixed_step_before_velocity(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
     v = np.zeros_like(theta)
-    for t in range(steps):
+    for _ in range(steps):
         g = A @ theta
         theta = theta - lr * v
         v = momentum * v + g
@@ -276,7 +276,7 @@ def fixed_gradient_outside(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
     v = np.zeros_like(theta)
     g = A @ theta
-    for t in range(steps):
+    for _ in range(steps):
         v = momentum * v + g
         theta = theta - lr * v
     return theta
@@ -285,7 +285,7 @@ def fixed_gradient_outside(theta0, A, lr, momentum, steps):
 def fixed_one_step_short(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
     v = np.zeros_like(theta)
-    for t in range(steps - 1):
+    for _ in range(steps - 1):
         v = momentum * v + A @ theta
         theta = theta - lr * v
     return theta
