@@ -785,3 +785,239 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     alt = (f"Gradient descent on {surface.name}: the path on the contours and the loss "
            f"against the step, one frame per learning rate from {lrs[0]:.3g} to {lrs[-1]:.3g}")
     return surface_player(surface, runs, titles, captions, alt, interval=interval)
+
+
+# ---------------------------------------------------------------------------
+# --- chapter 4 ---
+# Chapter 4: learning rate and momentum on the ravine
+# ---------------------------------------------------------------------------
+
+MOMENTUM_START = (-0.64, 1.71)   # far along the ravine's floor, a little up a wall
+MOMENTUM_SIZE = (10, 6.4)        # live: path and rate picture above, the loss below
+MOMENTUM_PLAYER_SIZE = (8.4, 5.6)
+
+
+def momentum_ravine():
+    """Chapter 4's ravine: the rotated quadratic with ``L = 10`` and ``κ = 100``.
+
+    See chapter 4, "The ravine problem".
+    """
+    return surfaces.quadratic(kappa=100, angle=30, L=10)
+
+
+def momentum_rate(lr, momentum, lam, nesterov=False):
+    """The rate ``r = max|z|`` of one eigen-coordinate with curvature ``lam``.
+
+    Heavy ball:  z² − (1 + μ − ηλ) z + μ = 0
+    Nesterov:    z² − (1 + μ)(1 − ηλ) z + μ(1 − ηλ) = 0
+
+    ``lam`` may be an array. See chapter 4, "One eigenvalue at a time" and
+    "Nesterov momentum".
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    if nesterov:
+        b, c = (1 + momentum) * (1 - lr * lam), momentum * (1 - lr * lam)
+    else:
+        b, c = 1 + momentum - lr * lam, momentum + 0 * lam
+    disc = np.sqrt((b * b - 4 * c).astype(complex))
+    return np.maximum(np.abs((b + disc) / 2), np.abs((b - disc) / 2))
+
+
+def momentum_run(lr, momentum, nesterov=False, surface=None, start=MOMENTUM_START, steps=150):
+    """Heavy ball (``optim.momentum_step``) or Nesterov (``optim.nesterov_step``) on the
+    ravine, in PyTorch's form from its first step. Returns a ``surfaces.Trajectory``.
+
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine() if surface is None else surface
+    rule = optim.nesterov_step if nesterov else optim.momentum_step
+    (run,) = record_frames(rule, surface, [{"lr": lr, "momentum": momentum}], start=start,
+                           steps=steps)
+    return run
+
+
+def _momentum_figure(size, dpi):
+    """Three panels: the path and the rate picture side by side, the loss below."""
+    fig = Figure(figsize=size, dpi=dpi)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.35, 1])
+    return fig, (fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]),
+                 fig.add_subplot(grid[1, :]))
+
+
+def _rate_axis(ax, surface):
+    """The empty rate picture: curvature on a log axis, the ravine's two marked.
+
+    The axis is linear in log10(λ) with plain tick labels: a player redraws
+    its text for every frame, and mathtext labels cost most of that.
+    """
+    mu_min, L = surface.info["mu"], surface.info["L"]
+    ax.set_xlim(math.log10(mu_min / 4), math.log10(4 * L))
+    ticks = range(math.ceil(math.log10(mu_min / 4)), math.floor(math.log10(4 * L)) + 1)
+    ax.set_xticks(list(ticks), [f"{10.0**k:g}" for k in ticks])
+    ax.set_ylim(0, 1.25)
+    ax.axhline(1, color="0.4", lw=0.8, ls="--")
+    for lam in (mu_min, L):
+        ax.axvline(math.log10(lam), color="0.6", lw=0.8)
+    ax.set_xlabel("curvature λ (log scale)")
+    ax.set_ylabel("rate r = max |z|")
+
+
+def _loss_axis_log10(ax, steps):
+    """The loss panel: log10 of the loss on a linear axis, plain labels (see _rate_axis)."""
+    ax.set_xlim(0, steps)
+    ax.set_xlabel("step")
+    ax.set_ylabel("log10 f(θ)")
+
+
+def draw_momentum_run(axes, surface, run, lr, momentum, nesterov=False):
+    """One run's three pictures: the path on the contours (``axes[0]``), the rate
+    ``r(λ)`` against the curvature with the ravine's ``μ_min`` and ``L`` marked and the
+    band where ``r = √μ`` shaded (``axes[1]``), the loss against the step (``axes[2]``).
+    Used live; the player draws the same with moving lines.
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    ax_s, ax_r, ax_l = axes
+    for ax in axes:
+        ax.clear()
+    name = "Nesterov" if nesterov else "heavy ball"
+    plot.plot_surface(surface, ax=ax_s, n=100, levels=12, paths={name: run.path})
+    ax_s.legend(fontsize=8, loc="lower right")
+    ax_s.set_title(f"lr = {lr:.3g}, momentum = {momentum:.2f}", fontsize=10)
+    _rate_axis(ax_r, surface)
+    lam = np.geomspace(surface.info["mu"] / 4, 4 * surface.info["L"], 400)
+    ax_r.plot(np.log10(lam), np.minimum(momentum_rate(lr, momentum, lam, nesterov), 1.25),
+              color=plot.PALETTE["blue"])
+    if not nesterov and momentum > 0:
+        lo, hi = (1 - math.sqrt(momentum)) ** 2 / lr, (1 + math.sqrt(momentum)) ** 2 / lr
+        ax_r.axvspan(math.log10(lo), math.log10(hi), color=plot.PALETTE["sky"], alpha=0.2,
+                     lw=0)
+    ends_lam = [surface.info["mu"], surface.info["L"]]
+    ends = momentum_rate(lr, momentum, ends_lam, nesterov)
+    ax_r.plot(np.log10(ends_lam), np.minimum(ends, 1.25), "o", color=plot.PALETTE["vermillion"])
+    ax_r.set_title(f"rate r = {ends.max():.3f}", fontsize=10)
+    gap = run.losses - surface.f_min
+    finite = np.isfinite(gap)
+    ax_l.plot(np.arange(len(gap))[finite], np.log10(np.maximum(gap[finite], 1e-16)),
+              color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, len(gap) - 1)
+    if not finite.all():
+        ax_l.set_title(f"diverged at step {int(np.argmin(finite))}", fontsize=10,
+                       color=plot.PALETTE["vermillion"])
+    else:
+        ax_l.set_title(f"after {len(gap) - 1} steps: f = {gap[-1]:.2g}", fontsize=10)
+
+
+def momentum_explorer(steps=150):
+    """Live explorer: learning rate, momentum and Nesterov on the ravine.
+
+    Shows the path, the loss and the rate of every curvature
+    (``draw_momentum_run``); a button sets the optimal pair of heavy ball,
+    lr = 4/(√L + √μ_min)², momentum = ((√κ − 1)/(√κ + 1))². Needs a Jupyter
+    kernel; the website shows ``momentum_player`` instead.
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine()
+    L, mu_min = surface.info["L"], surface.info["mu"]
+    root_k = math.sqrt(L / mu_min)
+    best = (4 / (math.sqrt(L) + math.sqrt(mu_min)) ** 2, ((root_k - 1) / (root_k + 1)) ** 2)
+    style = {"description_width": "initial"}
+    lr_w = w.FloatSlider(value=0.19, min=0.005, max=0.45, step=0.005, readout_format=".3f",
+                         description="learning rate", continuous_update=False, style=style)
+    mu_w = w.FloatSlider(value=0.0, min=0.0, max=0.99, step=0.01, description="momentum",
+                         continuous_update=False, style=style)
+    nesterov_w = w.Checkbox(value=False, description="Nesterov")
+    best_w = w.Button(description="optimal (lr, momentum)")
+    picture = w.Image(format="png", layout=w.Layout(
+        max_width=f"{round(MOMENTUM_SIZE[0] * plot.LIVE_DPI)}px"))
+
+    def redraw(_=None):
+        run = momentum_run(lr_w.value, mu_w.value, nesterov_w.value, surface, steps=steps)
+        fig, axes = _momentum_figure(MOMENTUM_SIZE, plot.LIVE_DPI)
+        draw_momentum_run(axes, surface, run, lr_w.value, mu_w.value, nesterov_w.value)
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    def set_best(_=None):
+        for control in (lr_w, mu_w, nesterov_w):
+            control.unobserve(redraw, names="value")
+        lr_w.value, mu_w.value, nesterov_w.value = round(best[0], 3), round(best[1], 2), False
+        for control in (lr_w, mu_w, nesterov_w):
+            control.observe(redraw, names="value")
+        redraw()
+
+    for control in (lr_w, mu_w, nesterov_w):
+        control.observe(redraw, names="value")
+    best_w.on_click(set_best)
+    redraw()
+    return w.VBox([w.HBox([lr_w, mu_w]), w.HBox([nesterov_w, best_w]), picture])
+
+
+def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
+    """The kernel-free face of ``momentum_explorer``: one frame per momentum.
+
+    Heavy ball on the ravine at the learning rate ``lr`` with each of
+    ``momenta`` (default 16 values from 0 to 0.9): the path, the rate
+    picture and the loss, as the live explorer draws them; the contours are
+    drawn once and each frame moves only its lines. Returns self-contained
+    HTML (see ``frames_player``).
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine()
+    momenta = np.linspace(0, 0.9, 16) if momenta is None else np.asarray(momenta, dtype=float)
+    if momenta.ndim != 1 or not 2 <= len(momenta) <= 30:
+        raise ValueError("momentum_player: momenta must hold 2 to 30 values, "
+                         f"got shape {momenta.shape}")
+    runs = record_frames(optim.momentum_step, surface,
+                         [{"momentum": float(mu)} for mu in momenta],
+                         start=MOMENTUM_START, steps=steps, lr=lr)
+    fig, (ax_s, ax_r, ax_l) = _momentum_figure(MOMENTUM_PLAYER_SIZE, plot.PLAYER_DPI)
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
+    ax_s.get_legend().remove()
+    (path_line,) = ax_s.plot([], [], "o-", ms=2, lw=1, color=plot.PALETTE["vermillion"])
+    _rate_axis(ax_r, surface)
+    lam = np.geomspace(surface.info["mu"] / 4, 4 * surface.info["L"], 300)
+    (rate_line,) = ax_r.plot([], [], color=plot.PALETTE["blue"])
+    (ends_dots,) = ax_r.plot([], [], "o", color=plot.PALETTE["vermillion"])
+    band = [None]
+    gaps = [np.log10(np.maximum(r.losses - surface.f_min, 1e-16)) for r in runs]
+    (loss_line,) = ax_l.plot([], [], color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, steps)
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
+    ax_l.set_ylim(finite.min(), finite.max() + 1)
+    # plain tick labels: the text is laid out anew for every frame
+    for ax in (ax_s, ax_l):
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax_s.set_xlabel("θ₁")
+    ax_s.set_ylabel("θ₂")
+    fig.tight_layout()
+    ends_lam = [surface.info["mu"], surface.info["L"]]
+    rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
+
+    def draw(k):
+        mu = float(momenta[k])
+        path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
+        rate_line.set_data(np.log10(lam), np.minimum(momentum_rate(lr, mu, lam), 1.25))
+        ends_dots.set_data(np.log10(ends_lam), np.minimum(momentum_rate(lr, mu, ends_lam), 1.25))
+        if band[0] is not None:
+            band[0].remove()
+            band[0] = None
+        if mu > 0:
+            band[0] = ax_r.axvspan(math.log10((1 - math.sqrt(mu)) ** 2 / lr),
+                                   math.log10((1 + math.sqrt(mu)) ** 2 / lr),
+                                   color=plot.PALETTE["sky"], alpha=0.2, lw=0)
+        loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
+        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
+        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
+        diverged = not np.all(np.isfinite(runs[k].losses))
+        ax_l.set_title("diverged" if diverged else
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
+
+    captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
+                                                                                 strict=True)]
+    alt = (f"Heavy ball on the ravine at learning rate {lr:g}: the path on the contours, "
+           "the rate of every curvature with the ravine's two curvatures marked, and the "
+           f"loss against the step, one frame per momentum from {momenta[0]:g} to "
+           f"{momenta[-1]:g}")
+    return frames_player(fig, draw, len(momenta), captions=captions, interval=interval,
+                         alt=alt)
