@@ -35,6 +35,7 @@ CHAPTERS = [
     "ch02",
     "ch03",
     "ch05",
+    "ch06",
 ]
 
 for _module in CHAPTERS:
