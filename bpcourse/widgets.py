@@ -783,3 +783,213 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     alt = (f"Gradient descent on {surface.name}: the path on the contours and the loss "
            f"against the step, one frame per learning rate from {lrs[0]:.3g} to {lrs[-1]:.3g}")
     return frames_player(fig, draw, len(lrs), captions=captions, interval=interval, alt=alt)
+
+
+# --- chapter 6 ---------------------------------------------------------------
+# Per-layer statistics of a deep network at initialization: depth, activation,
+# initialization scale, skip connections and normalization.
+
+DEPTH_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+DEPTH_NORMS = (None, "layer", "batch")
+
+
+def deep_network(depth, width, activation="relu", gain=1.0, skip=False, norm=None, rng=None):
+    """``depth`` layers of ``width`` units built from ``bpcourse.nn``, as a list of blocks.
+
+    Every weight is N(0, gain^2 / width) (gain 1: LeCun, sqrt 2: He), every
+    bias 0. A plain block is ``h <- act(norm(W h))``; with ``skip`` it is
+    ``h <- h + act(norm(W h))``. ``norm`` is None, "layer" (``nn.LayerNorm``)
+    or "batch" (``nn.BatchNorm1d``). Returns the list of blocks, each a
+    ``(linear, norm module or None, activation module)`` triple.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    import numpy as np
+
+    from . import nn
+
+    if activation not in DEPTH_ACTIVATIONS:
+        raise ValueError(f"deep_network: activation must be one of {DEPTH_ACTIVATIONS}, "
+                         f"got {activation!r}")
+    if norm not in DEPTH_NORMS:
+        raise ValueError(f"deep_network: norm must be one of {DEPTH_NORMS}, got {norm!r}")
+    if int(depth) < 1 or int(width) < 1:
+        raise ValueError(f"deep_network: depth and width must be >= 1, got {depth}, {width}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    std = float(gain) / np.sqrt(width)
+
+    def init(shape, rng):
+        return rng.normal(0.0, std, size=shape)
+
+    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+    blocks = []
+    for _ in range(int(depth)):
+        linear = nn.Linear(width, width, rng=rng, init=init)
+        normer = (nn.LayerNorm(width) if norm == "layer"
+                  else nn.BatchNorm1d(width) if norm == "batch" else None)
+        blocks.append((linear, normer, acts[activation]()))
+    return blocks
+
+
+def deep_network_stats(depth=50, width=100, activation="relu", gain=1.0, skip=False, norm=None,
+                       batch=64, rng=None):
+    """Forward and backward once through ``deep_network``; per-layer statistics.
+
+    The input is a batch of N(0, 1) rows; the loss is L = (1/B) sum(h_D * R)
+    with a fixed N(0, 1) matrix R, so the backward pass starts with
+    dL/dh_D of the same size whatever the forward pass did, and what happens
+    to it on the way down is the network's doing alone.
+
+    Returns a dict of arrays of length ``depth`` (layer 1 first): ``act_std``,
+    the standard deviation of each block's output; ``grad_std``, that of
+    dL/dh at each block's output; ``grad_norm``, the Frobenius norm of
+    dL/dW of each block's weight; and ``loss``, ``blocks``.
+    """
+    import numpy as np
+
+    from .tensor import Tensor
+
+    rng = np.random.default_rng(0) if rng is None else rng
+    blocks = deep_network(depth, width, activation, gain, skip, norm, rng)
+    X = rng.normal(size=(batch, width))
+    R = rng.normal(size=(batch, width))
+    h = Tensor(X)
+    outs = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for linear, normer, act in blocks:
+            z = linear(h)
+            if normer is not None:
+                z = normer(z)
+            a = act(z)
+            h = h + a if skip else a
+            outs.append(h)
+        loss = (h * R).sum() / batch
+        loss.backward()
+        act_std = np.array([o.data.std() for o in outs])
+        grad_std = np.array([o.grad.std() for o in outs])
+        grad_norm = np.array([np.linalg.norm(b[0].weight.grad) for b in blocks])
+    return {"act_std": act_std, "grad_std": grad_std, "grad_norm": grad_norm,
+            "loss": float(loss.data), "blocks": blocks}
+
+
+def _config_label(activation, gain, skip, norm):
+    gains = {1.0: "1", 2**0.5: "√2"}
+    g = next((v for k, v in gains.items() if abs(k - gain) < 1e-9), f"{gain:.3g}")
+    parts = [activation, f"std {g}/√n"]
+    if skip:
+        parts.append("skips")
+    if norm:
+        parts.append(f"{norm} norm")
+    return ", ".join(parts)
+
+
+def _draw_depth_stats(axes, stats, label, ylims=None):
+    import numpy as np
+
+    from . import plot
+
+    ax_a, ax_g = axes
+    layers = np.arange(1, len(stats["act_std"]) + 1)
+    for ax, key, ylabel in [(ax_a, "act_std", "std of activations"),
+                            (ax_g, "grad_std", r"std of $\partial\mathcal{L}/\partial h^{(l)}$")]:
+        ax.cla()
+        values = np.asarray(stats[key], dtype=float)
+        shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        ax.semilogy(layers, shown, "o-", ms=3, color=plot.PALETTE["blue"])
+        ax.set_xlabel("layer l (input side left)")
+        ax.set_ylabel(ylabel + " (log)")
+        if ylims is not None:
+            ax.set_ylim(*ylims[key])
+    ax_a.set_title("forward: activations", fontsize=11)
+    ax_g.set_title("backward: gradients", fontsize=11)
+    axes[0].figure.suptitle(label, fontsize=11)
+
+
+def depth_explorer(width=64, batch=32, seed=0):
+    """Live explorer: depth, activation, init scale, skips, normalization -> per-layer stats.
+
+    Needs a Jupyter kernel; the website shows ``depth_player`` instead.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    import ipywidgets as w
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    style = {"description_width": "initial"}
+    depth_w = w.IntSlider(value=30, min=2, max=60, description="depth",
+                          continuous_update=False)
+    act_w = w.Dropdown(options=list(DEPTH_ACTIVATIONS), value="relu", description="activation")
+    gain_w = w.FloatLogSlider(value=2**0.5, base=2, min=-2, max=2, step=0.25,
+                              description="weight std × √n", readout_format=".3f",
+                              continuous_update=False, style=style)
+    skip_w = w.Checkbox(value=False, description="skip connections")
+    norm_w = w.Dropdown(options=[("none", None), ("layer norm", "layer"),
+                                 ("batch norm", "batch")], value=None,
+                        description="normalization", style=style)
+    picture = _picture()
+
+    def redraw(_=None):
+        stats = deep_network_stats(depth_w.value, width, act_w.value, gain_w.value,
+                                   skip_w.value, norm_w.value, batch,
+                                   np.random.default_rng(seed))
+        fig = Figure(figsize=(10, 3.8), dpi=80)
+        _draw_depth_stats(fig.subplots(1, 2), stats,
+                          _config_label(act_w.value, gain_w.value, skip_w.value, norm_w.value))
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    for control in (depth_w, act_w, gain_w, skip_w, norm_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([depth_w, act_w, gain_w]), w.HBox([skip_w, norm_w]), picture])
+
+
+DEPTH_PLAYER_CONFIGS = (
+    ("relu", 0.5, False, None), ("relu", 1.0, False, None), ("relu", 2**0.5, False, None),
+    ("relu", 1.7, False, None), ("relu", 2.0, False, None),
+    ("tanh", 0.5, False, None), ("tanh", 1.0, False, None), ("tanh", 2.0, False, None),
+    ("sigmoid", 1.0, False, None), ("sigmoid", 4.0, False, None),
+    ("sigmoid", 1.0, False, "batch"), ("relu", 0.5, False, "layer"),
+    ("relu", 2.0, False, "batch"), ("relu", 0.5, True, None), ("relu", 2**0.5, True, None),
+    ("relu", 2**0.5, True, "layer"),
+)
+
+
+def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, seed=0,
+                 interval=1200):
+    """The explorer's kernel-free face: one frame per configuration, per-layer statistics.
+
+    ``configs`` are ``(activation, gain, skip, norm)`` tuples. The axes keep
+    one range over all frames so that frames can be compared by eye.
+    Returns self-contained HTML (see ``frames_player``).
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    configs = list(configs)
+    if not 1 <= len(configs) <= 30:
+        raise ValueError(f"depth_player: need 1 to 30 configurations, got {len(configs)}")
+    runs = [deep_network_stats(depth, width, a, g, s, n, batch, np.random.default_rng(seed))
+            for a, g, s, n in configs]
+    ylims = {}
+    for key in ("act_std", "grad_std"):
+        vals = np.concatenate([r[key] for r in runs])
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        ylims[key] = (max(vals.min(), 1e-30) / 3, vals.max() * 3)
+    fig = Figure(figsize=(9, 3.6), dpi=72)
+    axes = fig.subplots(1, 2)
+    labels = [_config_label(*c) for c in configs]
+
+    def draw(k):
+        _draw_depth_stats(axes, runs[k], labels[k], ylims)
+        fig.tight_layout()
+
+    captions = []
+    for label, r in zip(labels, runs, strict=True):
+        ratio = r["grad_std"][0] / r["grad_std"][-1]
+        captions.append(f"{label}: gradient at layer 1 / at layer {depth} = {ratio:.2g}")
+    alt = (f"Standard deviation of the activations and of the gradients, per "
+           f"layer, of a {depth}-layer network of width {width} at initialization, one "
+           f"frame per configuration of activation, weight scale, skips and normalization")
+    return frames_player(fig, draw, len(configs), captions=captions, interval=interval,
+                         alt=alt)
