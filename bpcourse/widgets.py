@@ -882,7 +882,13 @@ def _config_label(activation, gain, skip, norm):
     return ", ".join(parts)
 
 
+def _decade(value, _pos):
+    """A log axis' tick label as plain text, "1e-10" (mathtext is slow to draw)."""
+    return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+
+
 def _draw_depth_stats(axes, stats, label, ylims=None):
+    import matplotlib as mpl
     import numpy as np
 
     from . import plot
@@ -890,7 +896,7 @@ def _draw_depth_stats(axes, stats, label, ylims=None):
     ax_a, ax_g = axes
     layers = np.arange(1, len(stats["act_std"]) + 1)
     for ax, key, ylabel in [(ax_a, "act_std", "std of activations"),
-                            (ax_g, "grad_std", r"std of $\partial\mathcal{L}/\partial h^{(l)}$")]:
+                            (ax_g, "grad_std", r"std of $\partial\mathcal{L}/\partial a^{(l)}$")]:
         ax.cla()
         values = np.asarray(stats[key], dtype=float)
         shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
@@ -899,6 +905,11 @@ def _draw_depth_stats(axes, stats, label, ylims=None):
         ax.set_ylabel(ylabel + " (log)")
         if ylims is not None:
             ax.set_ylim(*ylims[key])
+        # A few labelled decades: a tick label per decade over 40 decades is
+        # unreadable, and slow to draw in every frame of the player.
+        ax.yaxis.set_major_locator(mpl.ticker.LogLocator(numticks=6))
+        ax.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_decade))
     ax_a.set_title("forward: activations", fontsize=11)
     ax_g.set_title("backward: gradients", fontsize=11)
     axes[0].figure.suptitle(label, fontsize=11)
@@ -979,10 +990,16 @@ def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, see
     fig = Figure(figsize=(9, 3.6), dpi=72)
     axes = fig.subplots(1, 2)
     labels = [_config_label(*c) for c in configs]
+    # Draw the axes once; each frame only moves the two lines and the title.
+    _draw_depth_stats(axes, runs[0], labels[0], ylims)
+    lines = [ax.get_lines()[0] for ax in axes]
+    fig.tight_layout()
 
     def draw(k):
-        _draw_depth_stats(axes, runs[k], labels[k], ylims)
-        fig.tight_layout()
+        for line, key in zip(lines, ("act_std", "grad_std"), strict=True):
+            values = np.asarray(runs[k][key], dtype=float)
+            line.set_ydata(np.where(np.isfinite(values) & (values > 0), values, np.nan))
+        fig.suptitle(labels[k], fontsize=11)
 
     captions = []
     for label, r in zip(labels, runs, strict=True):
