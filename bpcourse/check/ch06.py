@@ -9,7 +9,7 @@
 6.7 ``clip_global_norm(grads, max_norm)``      clipping by the global norm
 
 The references are written out here, a few lines each, or are the package's
-own (``optim.clip_by_norm``); tests/test_check_ch06.py holds them against
+own (``clip.clip_by_norm``); tests/test_check_ch06.py holds them against
 PyTorch and finite differences. See chapter 6, "The product of Jacobians".
 """
 
@@ -19,13 +19,9 @@ import numpy as np
 
 from .. import functional as F
 from .. import nn
+from ..clip import clip_by_norm as _clip_by_norm
 from ..tensor import Tensor
 from ._core import TOL, Case, Exercise, Mistake, rel_error
-
-try:  # the clipping functions move to their own module
-    from ..clip import clip_by_norm as _clip_by_norm
-except ImportError:  # pragma: no cover - before the move
-    from ..optim import clip_by_norm as _clip_by_norm
 
 __all__ = ["sigmoid_bound_by_hand", "grad_norms_per_layer", "gradient_plots_match",
            "init_stds", "fixed_residual_net", "batch_norm_backward", "clip_global_norm",

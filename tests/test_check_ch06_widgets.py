@@ -88,8 +88,32 @@ def test_player_has_one_frame_and_caption_per_configuration():
                                   "at layer 6 = ")
 
 
-def test_live_explorer_builds():
-    pytest.importorskip("ipywidgets")
+def test_player_is_self_contained_and_reproducible():
+    configs = [("tanh", 1.0, False, None), ("relu", 2**0.5, True, "layer"),
+               ("relu", 0.5, False, None)]
+    html = widgets.depth_player(configs=configs, depth=5, width=6, batch=4)
+    assert html.count("iVBORw0KGgo") == 3 + 1      # the frames, and the first shown
+    assert "<script>" in html and "http" not in html
+    assert widgets.depth_player(configs=configs, depth=5, width=6, batch=4) == html
+
+
+def test_live_explorer_has_the_five_knobs_and_redraws():
     box = widgets.depth_explorer(width=8, batch=4)
     picture = box.children[-1]
     assert picture.value[:4] == b"\x89PNG"
+    controls = {c.description: c for row in box.children[:-1] for c in row.children}
+    assert set(controls) == {"depth", "activation", "weight std × √n", "skip connections",
+                             "normalization"}
+    for name, value in [("depth", 5), ("activation", "sigmoid"), ("skip connections", True),
+                        ("normalization", "batch"), ("weight std × √n", 2.0)]:
+        before = picture.value
+        controls[name].value = value
+        assert picture.value != before, name
+
+
+def test_stats_leave_the_callers_rng_alone():
+    rng = np.random.default_rng(7)
+    first = widgets.deep_network_stats(4, 5, rng=rng)
+    again = widgets.deep_network_stats(4, 5, rng=rng)
+    np.testing.assert_array_equal(first["grad_std"], again["grad_std"])
+    assert rng.random() == np.random.default_rng(7).random()
