@@ -802,7 +802,8 @@ def deep_network(depth, width, activation="relu", gain=1.0, skip=False, norm=Non
     or "batch" (``nn.BatchNorm1d``). Returns the list of blocks, each a
     ``(linear, norm module or None, activation module)`` triple. Like
     ``nn.MLP``, it draws the weights from ``rng`` (default
-    ``np.random.default_rng(0)``), advancing it. See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    ``np.random.default_rng(0)``), advancing it.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
     """
     if activation not in DEPTH_ACTIVATIONS:
         raise ValueError(f"deep_network: activation must be one of {DEPTH_ACTIVATIONS}, "
