@@ -17,9 +17,8 @@ import math
 
 import numpy as np
 
+from .. import clip, nn
 from .. import functional as F
-from .. import nn
-from ..clip import clip_by_norm as _clip_by_norm
 from ..tensor import Tensor
 from ._core import TOL, Case, Exercise, Mistake, rel_error
 
@@ -540,7 +539,7 @@ batch_norm_backward = Exercise(
 
 def _clip_global_norm(grads, max_norm):
     """g <- g · min(1, max_norm / (‖g‖ + 1e-6)) with ‖g‖ over every array at once."""
-    clipped, norm = _clip_by_norm(list(grads), max_norm)
+    clipped, norm = clip.clip_by_norm(list(grads), max_norm)
     return list(clipped), norm
 
 
