@@ -894,8 +894,9 @@ def _draw_depth_stats(axes, stats, label, ylims=None):
         values = np.asarray(stats[key], dtype=float)
         shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
         ax.semilogy(layers, shown, "o-", ms=3, color=plot.PALETTE["blue"])
-        ax.set_xlabel("layer l (input side left)")
-        ax.set_ylabel(ylabel + " (log)")
+        ax.set_xlabel("layer l (input side left)", fontsize=12)
+        ax.set_ylabel(ylabel + " (log)", fontsize=12)
+        ax.tick_params(labelsize=11)
         if ylims is not None:
             ax.set_ylim(*ylims[key])
         # A few labelled decades: a tick label per decade over 40 decades is
@@ -904,9 +905,9 @@ def _draw_depth_stats(axes, stats, label, ylims=None):
         ax.yaxis.set_minor_locator(LogLocator(numticks=6, subs=()))
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_major_formatter(FuncFormatter(_decade))
-    ax_a.set_title("forward: activations", fontsize=11)
-    ax_g.set_title("backward: gradients", fontsize=11)
-    axes[0].figure.suptitle(label, fontsize=11)
+    ax_a.set_title("forward: activations", fontsize=12)
+    ax_g.set_title("backward: gradients", fontsize=12)
+    axes[0].figure.suptitle(label, fontsize=13)
 
 
 def depth_explorer(width=64, batch=32, rng=None):
@@ -988,7 +989,7 @@ def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, rng
         for line, key in zip(lines, ("act_std", "grad_std"), strict=True):
             values = np.asarray(runs[k][key], dtype=float)
             line.set_ydata(np.where(np.isfinite(values) & (values > 0), values, np.nan))
-        fig.suptitle(labels[k], fontsize=11)
+        fig.suptitle(labels[k], fontsize=13)
 
     captions = []
     for label, r in zip(labels, runs, strict=True):
