@@ -16,7 +16,7 @@ from bpcourse import Value, check
 from bpcourse.check import ch01
 
 NAMES = ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_and_edges",
-         "three_backward_calls"]
+         "grad_after_second_pass"]
 
 
 def _t(x):
@@ -140,7 +140,7 @@ def test_layered_graph_counts_are_width_to_the_depth():
 # --- 1.6: the prediction is what Value (and PyTorch with retain_graph) do --------------
 
 
-def test_three_backward_calls_answer_is_what_happens():
+def test_grad_after_second_pass_answer_is_what_happens():
     # L.backward(), then M = 2L and M.backward(): leaves add 9 + 18, L is reset
     a, b = Value(2.0), Value(0.5)
     L = (a * b + a) ** 2
@@ -152,7 +152,7 @@ def test_three_backward_calls_answer_is_what_happens():
     (tL * 2).backward()
     assert a.grad == ta.grad.item() == 27.0
     assert ch01._run_the_experiment() == "C"
-    assert not hasattr(ch01, "_three_backward_calls")
+    assert not hasattr(ch01, "_grad_after_second_pass")
 
 
 # --- the checks: what is particular to this chapter (the generic rules: test_catalogues.py) --
@@ -162,13 +162,13 @@ def test_answers_are_not_given_away():
     result = check.grad_by_hand.run(lambda: 0.75)
     assert result.status == "failed" and "0.75 is not dL/db" in str(result)
     assert "0.7 " not in str(result) and "0.7\n" not in str(result)
-    result = check.three_backward_calls.run(lambda: "A")
+    result = check.grad_after_second_pass.run(lambda: "A")
     assert "'C'" not in str(result) and "(A) 18" in result.hint
 
 
 def test_choice_accepts_either_case_and_a_fraction_is_a_number():
     for answer in ["c", "C", " (c) ", "C."]:
-        assert check.three_backward_calls.run(lambda a=answer: a).status == "passed"
+        assert check.grad_after_second_pass.run(lambda a=answer: a).status == "passed"
     assert check.grad_by_hand.run(lambda: 7 / 10).status == "passed"
 
 
@@ -194,9 +194,9 @@ def test_bad_input_is_reported():
     result = check.tape_backward.run(lambda tape, values, output: {k: math.nan for k in values})
     assert result.status == "failed" and "NaN" in str(result)
 
-    result = check.three_backward_calls.run(lambda: 27)
+    result = check.grad_after_second_pass.run(lambda: 27)
     assert result.status == "failed" and "should be a str" in str(result)
-    assert check.three_backward_calls.run(lambda: "F").status == "failed"
+    assert check.grad_after_second_pass.run(lambda: "F").status == "failed"
 
     result = check.count_paths_and_edges.run(lambda graph: (1, 1))
     assert "cannot be called" in result.headline

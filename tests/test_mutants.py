@@ -288,6 +288,8 @@ def _f32(x):
         return np.float32(x)
     if isinstance(x, (list, tuple)):
         return type(x)(_f32(e) for e in x)
+    if isinstance(x, dict):
+        return {k: _f32(v) for k, v in x.items()}
     return x
 
 
@@ -571,6 +573,19 @@ def _edge_probes():
         Case((0, 0.3, 4, 9), {"start_factor": 1.0}, label="start_factor = 1"),
         Case((7, 0.3, 4, 9), {"lr_min": 0.299}, label="lr_min close to lr0"),
     ]
+    z = np.zeros(3)
+    probes["adam_step"] = [
+        Case((np.array([0.5, -1.0, 2.0]), np.zeros(3), z, z, 0), label="a zero gradient"),
+        Case((np.array([0.5, -1.0]), np.array([0.3, -0.2]), np.array([0.01, 0.02]),
+              np.array([0.001, 0.002]), 999), label="step 1000: bias correction ~ 1"),
+        Case((np.array([1.0, 2.0]), np.array([0.5, 1e-3]), np.zeros(2), np.zeros(2), 0),
+             {"eps": 1.0}, label="eps = 1, larger than sqrt(v)"),
+        Case((np.array([1.0, -1.0]), np.array([2.0, -0.5]), np.array([0.1, 0.2]),
+              np.array([0.3, 0.1]), 4), {"beta1": 0.0, "beta2": 0.5},
+             label="beta1 = 0, beta2 = 0.5"),
+        Case((np.array([1.0000001, 3.0]), np.array([1.0, 1.0]), np.zeros(2), np.zeros(2), 0),
+             {"lr": 1.0}, label="theta - step nearly cancels: float32 is wrong here"),
+    ]
     return probes
 
 
@@ -582,6 +597,19 @@ EDGE_PROBES = _edge_probes()
 # ---------------------------------------------------------------------------
 
 EQUIVALENT = {
+    # none so far: every mutant that differs on a probe is a wrong solution
+}
+
+# Survivors found in chapters another engineer is writing: reported (xfail,
+# with the case that exposes each) until that chapter's check is fixed; any
+# other survivor there still fails the test.
+OPEN_ELSEWHERE = {
+    # ch05's cases never make theta - step cancel, and every bias correction of
+    # its cases is large enough to hide float32 (chapter 5's owner: add a case
+    # like EDGE_PROBES["adam_step"]'s last two, and say float64 in the pass line)
+    "adam_step": {"optim._start: computed in float32", "optim._start: result rounded to float32",
+                  "optim._state: computed in float32",
+                  "optim._state: result rounded to float32"},
 }
 
 
@@ -639,8 +667,25 @@ def test_check_rejects_every_mutant_that_computes_something_else(name):
           f"{time.perf_counter() - start:.1f} s")
     lines = [f"  {key}\n    exposed by: {case.label or case.args!r}\n"
              f"    {result.headline}" for key, case, result in unexplained]
-    assert not unexplained, (f"{name}: the check accepts {len(unexplained)} mutant(s) that "
-                             "compute something else:\n" + "\n".join(lines))
+    open_here = OPEN_ELSEWHERE.get(name, set())
+    new = [line for line, (key, _, _) in zip(lines, unexplained, strict=True)
+           if key not in open_here]
+    assert not new, (f"{name}: the check accepts {len(new)} mutant(s) that "
+                     "compute something else:\n" + "\n".join(new))
+    if lines:
+        pytest.xfail(f"{name}: known survivors, to be fixed in its chapter:\n"
+                     + "\n".join(lines))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_pass_line_that_says_float64_means_float32_fails(name):
+    exercise = REGISTRY[name]
+    if "float64" not in str(exercise.run(exercise.reference)):
+        pytest.skip(f"{name}: its pass line does not promise float64")
+    ref = inspect.unwrap(exercise.reference)
+    f32 = [m for m in mutants(Target(None, ref.__name__, ref))
+           if m.description == "computed in float32"]
+    assert f32 and not _passes(name, as_solution(name, f32[0]), exercise.cases())
 
 
 def test_equivalent_list_names_real_mutants():

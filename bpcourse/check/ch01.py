@@ -246,11 +246,11 @@ local_grads = Exercise(
 # 1.3 topological_sort       any valid order is accepted (judged by its rules)
 # 1.4 tape_backward          debug: a backward pass that overwrites
 # 1.5 count_paths_and_edges  the sum-over-paths terms against backward's work
-# 1.6 three_backward_calls   predict-then-run: leaves accumulate, intermediates reset
+# 1.6 grad_after_second_pass predict-then-run: leaves accumulate, intermediates reset
 # ===========================================================================
 
 __all__ += ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_and_edges",
-            "three_backward_calls"]
+            "grad_after_second_pass"]
 # ---------------------------------------------------------------------------
 # 1.2 grad_by_hand() -> float
 # ---------------------------------------------------------------------------
@@ -478,14 +478,7 @@ def _topo_preorder(graph, output):
 
 def _topo_preorder_first_input_first(graph, output):
     # the same pre-order, visiting a node's inputs in the order they are listed
-    order, seen, stack = [], set(), [output]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            order.append(node)
-            stack.extend(reversed(graph[node]))
-    return order
+    return _topo_preorder({node: inputs[::-1] for node, inputs in graph.items()}, output)
 
 
 # deeper than Python's default recursion limit (1,000 frames)
@@ -880,7 +873,7 @@ count_paths_and_edges = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 1.6 three_backward_calls() -> "A" | "B" | "C" | "D" | "E"
+# 1.6 grad_after_second_pass() -> "A" | "B" | "C" | "D" | "E"
 # ---------------------------------------------------------------------------
 # The answer is not written here: the reference runs the experiment the
 # exercise describes, with the engine, and reads off the option it matches.
@@ -928,8 +921,8 @@ def _accept_choice(got, expected, case):
     return None if got == expected else f"({got}) is not what happens."
 
 
-three_backward_calls = Exercise(
-    id="1.6", name="three_backward_calls", reference=_run_the_experiment,
+grad_after_second_pass = Exercise(
+    id="1.6", name="grad_after_second_pass", reference=_run_the_experiment,
     cases=[Case((), label="L.backward(), then M = L * 2 and M.backward()")],
     observe=_letter,
     accept=_accept_choice,

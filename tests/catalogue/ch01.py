@@ -478,37 +478,13 @@ def tape_doubles_add(tape, values, output):
 
 
 def tape_seeds_last(tape, values, output):
-    grads = {name: 0.0 for name in values}
-    grads[tape[-1][0]] = 1.0             # "the output is what the tape computed last"
-    for out, op, inputs in reversed(tape):
-        g = grads[out]
-        if op == "add":
-            for x in inputs:
-                grads[x] += g
-        elif op == "mul":
-            x, y = inputs
-            grads[x] += values[y] * g
-            grads[y] += values[x] * g
-        elif op == "tanh":
-            grads[inputs[0]] += (1 - values[out] ** 2) * g
-    return grads
+    last = tape[-1][0]                   # "the output is what the tape computed last"
+    return _tape_backward_with(tape, values, last, _add_ok, _mul_ok, _tanh_ok)
 
 
 def tape_in_float32(tape, values, output):
     values32 = {k: np.float32(v) for k, v in values.items()}   # "saves memory"
-    grads = {name: np.float32(0.0) for name in values}
-    grads[output] = np.float32(1.0)
-    for out, op, inputs in reversed(tape):
-        g = grads[out]
-        if op == "add":
-            for x in inputs:
-                grads[x] += g
-        elif op == "mul":
-            x, y = inputs
-            grads[x] += values32[y] * g
-            grads[y] += values32[x] * g
-        elif op == "tanh":
-            grads[inputs[0]] += (1 - values32[out] ** 2) * g
+    grads = _tape_backward_with(tape, values32, output, _add_ok, _mul_ok, _tanh_ok)
     return {k: float(v) for k, v in grads.items()}
 
 
@@ -627,7 +603,7 @@ COUNT_PATHS_AND_EDGES = [
 
 
 # ---------------------------------------------------------------------------
-# 1.6 three_backward_calls
+# 1.6 grad_after_second_pass
 # ---------------------------------------------------------------------------
 
 
@@ -647,7 +623,7 @@ def predicts_error():
     return "E"
 
 
-THREE_BACKWARD_CALLS = [
+GRAD_AFTER_SECOND_PASS = [
     (predicts_overwrite, "(A) 18"),
     (predicts_untouched, "(B) 9"),
     (predicts_snowball, "(D) more than 27"),
@@ -659,5 +635,5 @@ CATALOGUE.update({
     "topological_sort": TOPOLOGICAL_SORT,
     "tape_backward": TAPE_BACKWARD,
     "count_paths_and_edges": COUNT_PATHS_AND_EDGES,
-    "three_backward_calls": THREE_BACKWARD_CALLS,
+    "grad_after_second_pass": GRAD_AFTER_SECOND_PASS,
 })
