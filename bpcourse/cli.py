@@ -333,6 +333,11 @@ def grade_notebook(path, timeout=120, notebook_timeout=None):
         error = _cell_error(grading)
         raise GradeError(f"{path}: cannot be graded: the checks could not be run in its "
                          f"kernel ({error or 'no verdicts'})")
+    unchecked = [n for n, _ in wanted if n not in verdicts]   # the grading stopped
+    for k, missed in enumerate(unchecked):
+        verdicts[missed] = {"name": missed, "status": "unchecked", "reason": (
+            "its check did not end: the function would not stop" if k == 0 else
+            "not checked: the grading stopped before it")}
     rows = [_row(e, e in called, verdicts.get(e.name), nb, arguments, stopped_at)
             for e in exercises]
     passed = sum(row["status"] == "passed" for row in rows)
@@ -347,10 +352,10 @@ def _row(exercise, called, verdict, nb, arguments, stopped_at):
     if not called:
         return row
     argument = arguments.get(exercise.name, exercise.name)
-    if verdict is None or verdict["status"] == "undefined":
+    if verdict["status"] in ("undefined", "unchecked"):
         row["status"] = NOT_RUN
-        row["reason"] = (_why_not_run(nb, argument, stopped_at) if verdict else
-                         "grading did not reach it")
+        row["reason"] = (_why_not_run(nb, argument, stopped_at)
+                         if verdict["status"] == "undefined" else verdict["reason"])
         return row
     row.update({key: verdict.get(key, row[key]) for key in ("status", "passed", "total")})
     if verdict.get("mistake"):

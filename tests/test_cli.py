@@ -628,3 +628,30 @@ def test_a_notebook_whose_kernel_dies_cannot_be_graded(tmp_path):
                               new_code_cell("check.adam_step(adam_step)")], "--fail-under", "0")
     assert proc.returncode == 2
     assert "cannot be graded: its kernel died (at cell 2" in proc.stderr
+
+
+def test_a_function_that_will_not_stop_cannot_hang_the_grade(tmp_path):
+    """Nested bare excepts swallow the check's stop requests and the kernel's
+    interrupt: the cell and then the grading run into --timeout, and the grade
+    still ends, saying which exercise it could not check."""
+    stuck = ("def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+             "    import time\n"
+             "    while True:\n"
+             "        try:\n"
+             "            try:\n"
+             "                time.sleep(0.01)\n"
+             "            except:\n"
+             "                pass\n"
+             "        except:\n"
+             "            continue")
+    start = time.monotonic()
+    proc = _graded(tmp_path, [new_code_cell(stuck), new_code_cell("check.adam_step(adam_step)")],
+                   "--timeout", "5", "--json")
+    assert time.monotonic() - start < 120
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["notebooks"][0]
+    assert result["note"] == ("stopped: a cell ran longer than 5 s; grading stopped: a function "
+                              "would not stop, even when the kernel was interrupted")
+    assert result["exercises"] == [{
+        "exercise": "5.1", "name": "adam_step", "status": "not run", "passed": 0, "total": 0,
+        "reason": "its check did not end: the function would not stop"}]
