@@ -98,7 +98,8 @@ def chapter_of(nb, path=None):
 
     In order: the number ``bpcourse student`` wrote into its metadata; the
     leading number of its file name (``05_adaptive.ipynb``); the chapter more
-    than half of the exercises it checks belong to ("5.1").
+    than half of the exercises its cells check belong to ("5.1"; what its
+    outputs say does not count).
     """
     number = nb.get("metadata", {}).get("bpcourse", {}).get("chapter")
     if isinstance(number, int) and not isinstance(number, bool):
@@ -107,9 +108,7 @@ def chapter_of(nb, path=None):
         found = re.match(r"(\d+)", Path(path).name)
         if found:
             return int(found.group(1))
-    registry = _registry()
-    named = [registry[n] for n in _records(nb) if n in registry] + exercises_in(nb)
-    counts = Counter(_chapter(e) for e in set(named))
+    counts = Counter(_chapter(e) for e in exercises_in(nb))
     if not counts:
         return None
     number, count = counts.most_common(1)[0]
