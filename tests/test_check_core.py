@@ -1,4 +1,4 @@
-"""The check machinery (bpcourse/check/_core.py) on small exercises made for the test."""
+"""The check machinery (bpcourse/check, in its four parts) on toy exercises."""
 
 import signal
 import threading
