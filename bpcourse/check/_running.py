@@ -134,7 +134,8 @@ def _call_with_alarm(fn, args, kwargs, seconds):
     old_timer = signal.setitimer(signal.ITIMER_REAL, 0)
     signal.setitimer(signal.ITIMER_REAL, seconds, TICK)
     try:
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        state["armed"] = False
     finally:
         state["armed"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -142,6 +143,9 @@ def _call_with_alarm(fn, args, kwargs, seconds):
         signal.signal(signal.SIGALRM, old_handler)
         if old_timer[0] > 0:   # someone else's timer was running: give it back
             signal.setitimer(signal.ITIMER_REAL, *old_timer)
+    if state["ticks"]:   # it swallowed the stop request, and ended late
+        raise TimeLimit
+    return out
 
 
 def _call_in_thread(fn, args, kwargs, seconds):
