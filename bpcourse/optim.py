@@ -660,13 +660,11 @@ class Optimizer:
         for i, p, group in self._params():
             if p.grad is None:
                 continue
-            theta = _array(p.data, f"parameter {i} data")
-            g = _array(p.grad, f"parameter {i} grad")
-            if g.shape != theta.shape:
-                raise ValueError(f"parameter {i}: grad has shape {g.shape} but data has shape"
-                                 f" {theta.shape}")
-            self.state.setdefault(i, {})
-            p.data = self._update(theta, g, self.state[i], group)
+            if np.shape(p.grad) != np.shape(p.data):
+                raise ValueError(f"parameter {i}: grad has shape {np.shape(p.grad)} but data"
+                                 f" has shape {np.shape(p.data)}")
+            # the rules convert and check the arrays themselves
+            p.data = self._update(p.data, p.grad, self.state.setdefault(i, {}), group)
 
     def _update(self, theta, g, state, group):
         raise NotImplementedError

@@ -34,6 +34,9 @@ import math
 from importlib import resources
 from string import Template
 
+# ipywidgets and matplotlib load with this module, not lazily: only plot and
+# widgets need them, the core (engines, optimizers, checks) never imports
+# either, and `import bpcourse` loads a submodule on first use.
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
