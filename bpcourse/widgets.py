@@ -1021,3 +1021,220 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
            f"{momenta[-1]:g}")
     return frames_player(fig, draw, len(momenta), captions=captions, interval=interval,
                          alt=alt)
+
+
+# --- chapter 6 ---------------------------------------------------------------
+# Per-layer statistics of a deep network at initialization: depth, activation,
+# initialization scale, skip connections and normalization.
+
+DEPTH_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+DEPTH_NORMS = (None, "layer", "batch")
+
+
+def deep_network(depth, width, activation="relu", gain=1.0, skip=False, norm=None, rng=None):
+    """``depth`` layers of ``width`` units built from ``bpcourse.nn``, as a list of blocks.
+
+    Every weight is N(0, gain^2 / width) (gain 1: LeCun, sqrt 2: He), every
+    bias 0. A plain block is ``h <- act(norm(W h))``; with ``skip`` it is
+    ``h <- h + act(norm(W h))``. ``norm`` is None, "layer" (``nn.LayerNorm``)
+    or "batch" (``nn.BatchNorm1d``). Returns the list of blocks, each a
+    ``(linear, norm module or None, activation module)`` triple. Like
+    ``nn.MLP``, it draws the weights from ``rng`` (default
+    ``np.random.default_rng(0)``), advancing it.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    if activation not in DEPTH_ACTIVATIONS:
+        raise ValueError(f"deep_network: activation must be one of {DEPTH_ACTIVATIONS}, "
+                         f"got {activation!r}")
+    if norm not in DEPTH_NORMS:
+        raise ValueError(f"deep_network: norm must be one of {DEPTH_NORMS}, got {norm!r}")
+    if int(depth) < 1 or int(width) < 1:
+        raise ValueError(f"deep_network: depth and width must be >= 1, got {depth}, {width}")
+    if rng is None:
+        rng = np.random.default_rng(0)
+    _check_rng(rng, "deep_network")
+    std = float(gain) / np.sqrt(width)
+
+    def init(shape, rng):
+        return rng.normal(0.0, std, size=shape)
+
+    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+    blocks = []
+    for _ in range(int(depth)):
+        linear = nn.Linear(width, width, rng=rng, init=init)
+        normer = (nn.LayerNorm(width) if norm == "layer"
+                  else nn.BatchNorm1d(width) if norm == "batch" else None)
+        blocks.append((linear, normer, acts[activation]()))
+    return blocks
+
+
+def deep_network_stats(depth=50, width=100, activation="relu", gain=1.0, skip=False, norm=None,
+                       batch=64, rng=None):
+    """Forward and backward once through ``deep_network``; per-layer statistics.
+
+    The input is a batch of N(0, 1) rows; the loss is L = (1/B) sum(h_D * R)
+    with a fixed N(0, 1) matrix R, so the backward pass starts with
+    dL/dh_D of the same size whatever the forward pass did, and what happens
+    to it on the way down is the network's doing alone.
+
+    Returns a dict of arrays of length ``depth`` (layer 1 first): ``act_std``,
+    the standard deviation of each block's output; ``grad_std``, that of
+    dL/dh at each block's output; ``grad_norm``, the Frobenius norm of
+    dL/dW of each block's weight; and ``loss``, ``blocks``. Draws from a copy
+    of ``rng`` (default ``np.random.default_rng(0)``): the same ``rng`` gives
+    the same network and the same numbers.
+    """
+    rng = _own_rng(rng, "deep_network_stats")
+    blocks = deep_network(depth, width, activation, gain, skip, norm, rng)
+    X = rng.normal(size=(batch, width))
+    R = rng.normal(size=(batch, width))
+    h = Tensor(X)
+    outs = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for linear, normer, act in blocks:
+            z = linear(h)
+            if normer is not None:
+                z = normer(z)
+            a = act(z)
+            h = h + a if skip else a
+            outs.append(h)
+        loss = (h * R).sum() / batch
+        loss.backward()
+        act_std = np.array([o.data.std() for o in outs])
+        grad_std = np.array([o.grad.std() for o in outs])
+        grad_norm = np.array([np.linalg.norm(b[0].weight.grad) for b in blocks])
+    return {"act_std": act_std, "grad_std": grad_std, "grad_norm": grad_norm,
+            "loss": float(loss.data), "blocks": blocks}
+
+
+def _config_label(activation, gain, skip, norm):
+    gains = {1.0: "1", 2**0.5: "√2"}
+    g = next((v for k, v in gains.items() if abs(k - gain) < 1e-9), f"{gain:.3g}")
+    parts = [activation, f"std {g}/√n"]
+    if skip:
+        parts.append("skips")
+    if norm:
+        parts.append(f"{norm} norm")
+    return ", ".join(parts)
+
+
+def _decade(value, _pos):
+    """A log axis' tick label as plain text, "1e-10" (mathtext is slow to draw)."""
+    return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+
+
+def _draw_depth_stats(axes, stats, label, ylims=None):
+    ax_a, ax_g = axes
+    layers = np.arange(1, len(stats["act_std"]) + 1)
+    for ax, key, ylabel in [(ax_a, "act_std", "std of activations"),
+                            (ax_g, "grad_std", r"std of $\partial\mathcal{L}/\partial a^{(l)}$")]:
+        ax.cla()
+        values = np.asarray(stats[key], dtype=float)
+        shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        ax.semilogy(layers, shown, "o-", ms=3, color=plot.PALETTE["blue"])
+        ax.set_xlabel("layer l (input side left)", fontsize=12)
+        ax.set_ylabel(ylabel + " (log)", fontsize=12)
+        ax.tick_params(labelsize=11)
+        if ylims is not None:
+            ax.set_ylim(*ylims[key])
+        # A few labelled decades: a tick label per decade over 40 decades is
+        # unreadable, and slow to draw in every frame of the player.
+        ax.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax.yaxis.set_minor_locator(LogLocator(numticks=6, subs=()))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(_decade))
+    ax_a.set_title("forward: activations", fontsize=12)
+    ax_g.set_title("backward: gradients", fontsize=12)
+    axes[0].figure.suptitle(label, fontsize=13)
+
+
+def depth_explorer(width=64, batch=32, rng=None):
+    """Live explorer: depth, activation, init scale, skips, normalization -> per-layer stats.
+
+    Needs a Jupyter kernel; the website shows ``depth_player`` instead.
+    Every redraw starts from the same ``rng`` (default
+    ``np.random.default_rng(0)``), so only the knobs change the picture.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    _own_rng(rng, "depth_explorer")     # a bad rng fails here, not at the first redraw
+    style = {"description_width": "initial"}
+    depth_w = w.IntSlider(value=30, min=2, max=60, description="depth",
+                          continuous_update=False)
+    act_w = w.Dropdown(options=list(DEPTH_ACTIVATIONS), value="relu", description="activation")
+    gain_w = w.FloatLogSlider(value=2**0.5, base=2, min=-2, max=2, step=0.25,
+                              description="weight std × √n", readout_format=".3f",
+                              continuous_update=False, style=style)
+    skip_w = w.Checkbox(value=False, description="skip connections")
+    norm_w = w.Dropdown(options=[("none", None), ("layer norm", "layer"),
+                                 ("batch norm", "batch")], value=None,
+                        description="normalization", style=style)
+    picture = _picture()
+
+    def redraw(_=None):
+        stats = deep_network_stats(depth_w.value, width, act_w.value, gain_w.value,
+                                   skip_w.value, norm_w.value, batch, rng)
+        fig, axes = _live_figure()
+        _draw_depth_stats(axes, stats,
+                          _config_label(act_w.value, gain_w.value, skip_w.value, norm_w.value))
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    for control in (depth_w, act_w, gain_w, skip_w, norm_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([depth_w, act_w, gain_w]), w.HBox([skip_w, norm_w]), picture])
+
+
+DEPTH_PLAYER_CONFIGS = (
+    ("relu", 0.5, False, None), ("relu", 1.0, False, None), ("relu", 2**0.5, False, None),
+    ("relu", 1.7, False, None), ("relu", 2.0, False, None),
+    ("tanh", 0.5, False, None), ("tanh", 1.0, False, None), ("tanh", 2.0, False, None),
+    ("sigmoid", 1.0, False, None), ("sigmoid", 4.0, False, None),
+    ("sigmoid", 1.0, False, "batch"), ("relu", 0.5, False, "layer"),
+    ("relu", 2.0, False, "batch"), ("relu", 0.5, True, None), ("relu", 2**0.5, True, None),
+    ("relu", 2**0.5, True, "layer"),
+)
+
+
+def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, rng=None,
+                 interval=1200):
+    """The explorer's kernel-free face: one frame per configuration, per-layer statistics.
+
+    ``configs`` are ``(activation, gain, skip, norm)`` tuples. The axes keep
+    one range over all frames so that frames can be compared by eye.
+    Every configuration is built from the same ``rng`` (default
+    ``np.random.default_rng(0)``). Returns self-contained HTML (see
+    ``frames_player``).
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    configs = list(configs)
+    if not 1 <= len(configs) <= 30:
+        raise ValueError(f"depth_player: need 1 to 30 configurations, got {len(configs)}")
+    runs = [deep_network_stats(depth, width, a, g, s, n, batch, rng) for a, g, s, n in configs]
+    ylims = {}
+    for key in ("act_std", "grad_std"):
+        vals = np.concatenate([r[key] for r in runs])
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        ylims[key] = (max(vals.min(), 1e-30) / 3, vals.max() * 3)
+    fig, axes = _player_figure()
+    labels = [_config_label(*c) for c in configs]
+    # Draw the axes once; each frame only moves the two lines and the title.
+    _draw_depth_stats(axes, runs[0], labels[0], ylims)
+    lines = [ax.get_lines()[0] for ax in axes]
+    fig.tight_layout()
+
+    def draw(k):
+        for line, key in zip(lines, ("act_std", "grad_std"), strict=True):
+            values = np.asarray(runs[k][key], dtype=float)
+            line.set_ydata(np.where(np.isfinite(values) & (values > 0), values, np.nan))
+        fig.suptitle(labels[k], fontsize=13)
+
+    captions = []
+    for label, r in zip(labels, runs, strict=True):
+        ratio = r["grad_std"][0] / r["grad_std"][-1]
+        captions.append(f"{label}: gradient at layer 1 / at layer {depth} = {ratio:.2g}")
+    alt = (f"Standard deviation of the activations and of the gradients, per "
+           f"layer, of a {depth}-layer network of width {width} at initialization, one "
+           f"frame per configuration of activation, weight scale, skips and normalization")
+    return frames_player(fig, draw, len(configs), captions=captions, interval=interval,
+                         alt=alt)
