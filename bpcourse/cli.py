@@ -316,7 +316,8 @@ def main(argv=None):
                    help="seconds ALL CELLS of one notebook may run together (default: no "
                         "limit); past it the notebook stops the same way")
     args = parser.parse_args(argv)
-    needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
+    needed = (["nbformat", "myst_parser", "pybtex"] if args.command == "student"
+              else ["nbformat", "nbclient"])
     missing = _missing(needed)
     if missing:
         install = missing[:]

@@ -477,7 +477,11 @@ class _Context:
         self.headings = list(book.headings_in(doc, key))
 
     def fail(self, what):
-        raise PortableError(f"{self.where}: {what}. bpcourse.portable converts the directives "
+        raise PortableError(f"{self.where}: {what}")
+
+    def unknown(self, what):
+        raise PortableError(f"{self.where}: {what}, which bpcourse.portable does not convert. "
+                            f"It converts the directives "
                             f"{', '.join('{' + d + '}' for d in DIRECTIVES)} and the roles "
                             f"{', '.join('{' + r + '}' for r in ROLES)} (see its docstring); "
                             "write the text with these, or teach the converter the new one")
@@ -557,7 +561,7 @@ def _convert(text, context, top):
                                   f"\\tag{{{number}}}", "$$"])
         elif kind == "amsmath":
             if "\\label" in token.content:
-                context.fail("an amsmath environment with \\label (give the equation a "
+                context.unknown("an amsmath environment with \\label (give the equation a "
                              "$$ ... $$ (label) instead)")
             replace_lines(token, ["$$", *token.content.strip("\n").split("\n"), "$$"])
         elif kind in ("fence", "colon_fence"):
@@ -565,20 +569,20 @@ def _convert(text, context, top):
             if parts is not None:
                 replace_lines(token, _directive(parts, context).split("\n"))
             elif kind == "colon_fence":
-                context.fail(f"a ':::' fence without a directive ({token.info!r})")
+                context.unknown(f"a ':::' fence without a directive ({token.info!r})")
         elif kind == "inline":
             edits.extend(_inline(token, text, starts, context))
         elif kind == "heading_open" or kind in _PLAIN_BLOCKS:
             pass
         elif kind.startswith(("dl_", "dt_", "dd_")):
-            context.fail("a definition list (term, then ': definition'), which Jupyter "
+            context.unknown("a definition list (term, then ': definition'), which Jupyter "
                          "does not show; write a bullet list with the term in bold")
         elif kind.startswith("footnote"):
-            context.fail("a footnote, which Jupyter does not show; write it in the text")
+            context.unknown("a footnote, which Jupyter does not show; write it in the text")
         elif kind.startswith("substitution"):
-            context.fail(f"a substitution {{{{ {token.content.strip()} }}}}")
+            context.unknown(f"a substitution {{{{ {token.content.strip()} }}}}")
         else:
-            context.fail(f"the construct {kind!r} ({token.info or token.content[:40]!r})")
+            context.unknown(f"the construct {kind!r} ({token.info or token.content[:40]!r})")
 
     out, cursor = [], 0
     for a, b, new in sorted(edits, key=lambda e: (e[0], e[1])):
@@ -647,10 +651,10 @@ def _inline(token, text, starts, context):
             cursor = located[1]
         elif child.type not in _PLAIN_INLINE:
             if child.type.startswith("footnote"):
-                context.fail("a footnote reference, which Jupyter does not show")
+                context.unknown("a footnote reference, which Jupyter does not show")
             if child.type.startswith("substitution"):
-                context.fail(f"a substitution {{{{ {child.content.strip()} }}}}")
-            context.fail(f"the inline construct {child.type!r}")
+                context.unknown(f"a substitution {{{{ {child.content.strip()} }}}}")
+            context.unknown(f"the inline construct {child.type!r}")
     return edits
 
 
@@ -677,6 +681,8 @@ def _role(name, content, context):
         path = path.removesuffix(".ipynb").removesuffix(".md")
         if text:
             return text
+        if path not in book.docs and context.doc is None:   # a notebook outside the book
+            path = book.doc_for(target) or path
         if path not in book.docs:
             context.fail(f"{{doc}}`{target}` names no document of the book")
         return _convert(book.docs[path].title, context, top=False).strip()
@@ -705,7 +711,7 @@ def _role(name, content, context):
         return f"${content}$"
     if name in ("sub", "sup"):
         return f"<{name}>{html.escape(content)}</{name}>"
-    context.fail(f"the role {{{name}}}")
+    context.unknown(f"the role {{{name}}}")
 
 
 def _summary(title, context):
@@ -720,7 +726,7 @@ def _directive(parts, context):
     if name == "math":
         unknown = set(options) - _MATH_OPTIONS
         if unknown:
-            context.fail(f"the option :{sorted(unknown)[0]}: of {{math}}")
+            context.unknown(f"the option :{sorted(unknown)[0]}: of {{math}}")
         label = options.get("label") or options.get("name")
         math = "\n".join(x for x in [argument, body] if x)
         tag = []
@@ -733,12 +739,12 @@ def _directive(parts, context):
     if name == "dropdown":
         unknown = set(options) - _DROPDOWN_OPTIONS
         if unknown:
-            context.fail(f"the option :{sorted(unknown)[0]}: of {{dropdown}}")
+            context.unknown(f"the option :{sorted(unknown)[0]}: of {{dropdown}}")
         return _details(argument, body, "open" in options, context)
     if name == "admonition" or name in ADMONITIONS:
         unknown = set(options) - _ADMONITION_OPTIONS
         if unknown:
-            context.fail(f"the option :{sorted(unknown)[0]}: of {{{name}}}")
+            context.unknown(f"the option :{sorted(unknown)[0]}: of {{{name}}}")
         if name == "admonition":
             if not argument:
                 context.fail("an {admonition} without a title")
@@ -752,7 +758,7 @@ def _directive(parts, context):
         quoted = [f"**{_convert(title, context, top=False).strip()}**", ""]
         quoted += inner.split("\n") if inner else []
         return "\n".join(("> " + line) if line else ">" for line in quoted)
-    context.fail(f"the directive {{{name}}}")
+    context.unknown(f"the directive {{{name}}}")
 
 
 def _details(title, body, is_open, context):
