@@ -557,7 +557,7 @@ def _convert(text, context, top):
             number = book.equations.get(token.info)
             if number is None:
                 context.fail(f"the equation label {token.info!r} is not in the book's index")
-            replace_lines(token, ["$$", *token.content.strip("\n").split("\n"),
+            replace_lines(token, ["$$", *token.content.strip().split("\n"),
                                   f"\\tag{{{number}}}", "$$"])
         elif kind == "amsmath":
             if "\\label" in token.content:
