@@ -531,7 +531,7 @@ def _convert(text, context, top):
         ending = "\n" if text[a:b].endswith("\n") else ""
         edits.append((a, b, "\n".join(out) + ending))
 
-    for i, token in enumerate(tokens):
+    for token in tokens:
         kind = token.type
         if kind in ("myst_target", "myst_line_comment", "myst_block_break"):
             a, b = span(token)
@@ -610,6 +610,9 @@ def _inline(token, text, starts, context):
     if not any(c.type == "myst_role" for c in token.children or []) and all(
             c.type in _PLAIN_INLINE for c in token.children or []):
         return []
+    if token.map is None:
+        context.unknown(f"a role or construct in a place without source lines "
+                        f"({token.content[:40]!r})")
     a, b = starts[token.map[0]], starts[min(token.map[1], len(starts) - 1)]
     region, cursor, edits = text[a:b], 0, []
     for child in token.children:

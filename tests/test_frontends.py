@@ -93,9 +93,12 @@ def _wait(process, url, log, seconds=90):
     pytest.fail(f"JupyterLab did not answer at {url} within {seconds} s")
 
 
-def _stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)     # the server and the kernels it started
+def _stop(processes):
+    """Stop the servers (they shut their kernels down), all at once."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
         try:
             process.wait(20)
         except subprocess.TimeoutExpired:
@@ -119,8 +122,7 @@ def servers(tmp_path_factory):
             _wait(process, url, log)
         yield root, {name: url for name, (_, url, _) in started.items()}
     finally:
-        for process, _, _ in started.values():
-            _stop(process)
+        _stop([process for process, _, _ in started.values()])
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +168,19 @@ def _shot(tab, locator, name):
     tab.screenshot(path=str(SHOTS / name))
 
 
+def _folded_then_open(tab, hint, math, shot):
+    """The hint is folded (screenshot ``shot``), a click opens it, its math is typeset."""
+    hint.wait_for(state="attached", timeout=30_000)
+    body = hint.locator("p").first
+    assert hint.evaluate("d => d.open") is False
+    assert not body.is_visible(), "a hint must be folded until it is clicked"
+    _shot(tab, hint, shot)
+    hint.locator("summary").click()
+    assert hint.evaluate("d => d.open") is True
+    assert body.is_visible()
+    hint.locator(math).first.wait_for(state="visible", timeout=30_000)
+
+
 def test_learner_notebook_in_plain_jupyterlab(servers, browser):
     root, urls = servers
     tab, errors, nb = _open(browser, urls["plain"], f"learner/{CHAPTER.name}", root,
@@ -176,17 +191,7 @@ def test_learner_notebook_in_plain_jupyterlab(servers, browser):
             "this server must run without jupyterlab-myst")
         hint = tab.locator(".jp-Notebook .jp-RenderedMarkdown details",
                            has=tab.locator("summary", has_text="Hint 1")).first
-        hint.wait_for(state="attached", timeout=30_000)
-        body = hint.locator("p").first
-        assert hint.evaluate("d => d.open") is False
-        assert not body.is_visible(), "a hint must be folded until it is clicked"
-        _shot(tab, hint, "jupyterlab-learner-hint-folded.png")
-
-        hint.locator("summary").click()
-        assert hint.evaluate("d => d.open") is True
-        assert body.is_visible()
-        hint.locator("mjx-container").first.wait_for(state="visible", timeout=30_000)
-        assert hint.locator("mjx-container").count() >= 1, "the hint's math is not typeset"
+        _folded_then_open(tab, hint, "mjx-container", "jupyterlab-learner-hint-folded.png")
         _shot(tab, hint, "jupyterlab-learner-hint-open.png")
 
         # everything MyST became something plain Markdown shows
@@ -216,11 +221,8 @@ def test_source_notebook_in_jupyterlab_with_myst(servers, browser):
                    for e in config.get("federated_extensions", [])), "jupyterlab-myst missing"
         hint = tab.locator(".jp-Notebook details.dropdown",
                            has=tab.locator("summary", has_text="Hint 1")).first
-        hint.wait_for(state="attached", timeout=60_000)
-        assert hint.evaluate("d => d.open") is False
-        hint.locator("summary").click()
-        assert hint.evaluate("d => d.open") is True
-        assert hint.locator(".katex, mjx-container").count() >= 1, "math in the hint not typeset"
+        _folded_then_open(tab, hint, ".katex, mjx-container",
+                          "jupyterlab-myst-source-hint-folded.png")
         # {eq}`eq1-linear` is a link to the equation, with its number
         ref = tab.locator('.jp-Notebook a.hover-link[href="#eq1-linear"]').first
         ref.wait_for(state="attached", timeout=30_000)

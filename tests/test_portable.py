@@ -243,7 +243,6 @@ def test_numbers_match_the_built_site(chapter):
     site = page.read_text(encoding="utf-8")
     site = site[site.index('<article'):site.index('</article>')]
     book = Book.find(ROOT)
-    doc = book.doc_for(f"notebooks/{chapter}")
     source = nbformat.read(ROOT / "notebooks" / chapter, as_version=4)
     nb = portable_notebook(source, book, chapter)
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")

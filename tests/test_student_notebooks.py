@@ -239,7 +239,7 @@ def _leftovers(markdown):
             found.append(f"the equation label ({token.info})")
         if token.type == "inline":
             children = token.children or []
-            for a, b in zip(children, children[1:]):
+            for a, b in zip(children, children[1:], strict=False):
                 if a.type == "text" and b.type == "code_inline" and ROLE_BEFORE_CODE.search(
                         a.content):
                     found.append(f"the role {ROLE_BEFORE_CODE.search(a.content).group()}"
@@ -321,7 +321,7 @@ def test_every_hint_and_solution_is_folded_in_details(generated, chapter):
         assert len(re.findall(r"<details( open)?>\n<summary>[^\n]*</summary>\n\n", mine)) \
             == expected
         assert len(re.findall(r"\n\n</details>", mine)) == expected
-        for text, folded, kind in _walk_text(mine):
+        for text, folded, _ in _walk_text(mine):
             if re.match(r"\s*(Hint|Solution)\b", text) and not folded:
                 pytest.fail(f"{chapter}: a hint or solution outside <details>: {text[:60]!r}")
 
