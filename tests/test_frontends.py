@@ -139,22 +139,38 @@ def browser():
         b.close()
 
 
-def _open(browser, url, path, root, rendered):
-    """A tab showing notebook ``path``, once every Markdown cell is rendered.
+PAGES = {"plain": (f"learner/{CHAPTER.name}", ".jp-MarkdownOutput"),
+         "myst": (f"source/{CHAPTER.name}", ".myst")}
+
+
+@pytest.fixture(scope="module")
+def tabs(servers, browser):
+    """{"plain": tab, "myst": tab}: both notebooks start loading at once (it saves time)."""
+    root, urls = servers
+    opened = {}
+    for name, (path, _) in PAGES.items():
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.errors = []
+        tab.on("pageerror", lambda e, tab=tab: tab.errors.append(str(e)))
+        tab.goto(f"{urls[name]}/lab/tree/{path}", wait_until="commit")
+        opened[name] = tab
+    yield {name: _rendered(tab, root, *PAGES[name]) for name, tab in opened.items()}
+    for tab in opened.values():
+        tab.close()
+
+
+def _rendered(tab, root, path, rendered):
+    """``tab`` once every Markdown cell of notebook ``path`` is rendered, and the notebook.
 
     ``rendered``: the class of a rendered Markdown cell's output (JupyterLab's
     own renderer and jupyterlab-myst's differ).
     """
-    tab = browser.new_page(viewport={"width": 1200, "height": 900})
-    errors = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.goto(f"{url}/lab/tree/{path}", wait_until="load")
     nb = nbformat.read(root / path, as_version=4)
     n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)
     tab.wait_for_function(
         "([n, css]) => document.querySelectorAll('.jp-Notebook .jp-MarkdownCell ' + css)"
-        ".length >= n", arg=[n_markdown, rendered], timeout=60_000)
-    return tab, errors, nb
+        ".length >= n", arg=[n_markdown, rendered], timeout=90_000)
+    return tab, nb
 
 
 def _page_config(tab):
@@ -181,57 +197,48 @@ def _folded_then_open(tab, hint, math, shot):
     hint.locator(math).first.wait_for(state="visible", timeout=30_000)
 
 
-def test_learner_notebook_in_plain_jupyterlab(servers, browser):
-    root, urls = servers
-    tab, errors, nb = _open(browser, urls["plain"], f"learner/{CHAPTER.name}", root,
-                            ".jp-MarkdownOutput")
-    try:
-        config = _page_config(tab)
-        assert "jupyterlab-myst" in config.get("disabledExtensions", []), (
-            "this server must run without jupyterlab-myst")
-        hint = tab.locator(".jp-Notebook .jp-RenderedMarkdown details",
-                           has=tab.locator("summary", has_text="Hint 1")).first
-        _folded_then_open(tab, hint, "mjx-container", "jupyterlab-learner-hint-folded.png")
-        _shot(tab, hint, "jupyterlab-learner-hint-open.png")
+def test_learner_notebook_in_plain_jupyterlab(tabs):
+    tab, nb = tabs["plain"]
+    config = _page_config(tab)
+    assert "jupyterlab-myst" in config.get("disabledExtensions", []), (
+        "this server must run without jupyterlab-myst")
+    hint = tab.locator(".jp-Notebook .jp-RenderedMarkdown details",
+                       has=tab.locator("summary", has_text="Hint 1")).first
+    _folded_then_open(tab, hint, "mjx-container", "jupyterlab-learner-hint-folded.png")
+    _shot(tab, hint, "jupyterlab-learner-hint-open.png")
 
-        # everything MyST became something plain Markdown shows
-        text = "\n".join(tab.locator(".jp-Notebook .jp-RenderedMarkdown").all_inner_texts())
-        for raw in ("{admonition}", "{eq}`", "{cite}`", "{doc}`", ":class:", ")=\n", "$$"):
-            assert raw not in text, f"raw {raw!r} shows in the learner's notebook"
-        headings = tab.locator(".jp-Notebook .jp-RenderedMarkdown h2").all_inner_texts()
-        assert any(h.startswith("1.3. Computational graphs") for h in headings), headings
-        # every displayed equation with a number shows it: MathJax typeset its \tag
-        tags = sum(c.source.count("\\tag{") for c in nb.cells if c.cell_type == "markdown")
-        assert tags >= 5
-        assert tab.locator(".jp-Notebook mjx-mlabeledtr").count() == tags
-        _shot(tab, tab.locator(".jp-Notebook h2", has_text="1.1. Derivatives").first,
-              "jupyterlab-learner-equations.png")
-        assert not errors, errors
-    finally:
-        tab.close()
+    # everything MyST became something plain Markdown shows
+    text = "\n".join(tab.locator(".jp-Notebook .jp-RenderedMarkdown").all_inner_texts())
+    for raw in ("{admonition}", "{eq}`", "{cite}`", "{doc}`", ":class:", ")=\n", "$$"):
+        assert raw not in text, f"raw {raw!r} shows in the learner's notebook"
+    headings = tab.locator(".jp-Notebook .jp-RenderedMarkdown h2").all_inner_texts()
+    assert any(h.startswith("1.3. Computational graphs") for h in headings), headings
+    # every displayed equation with a number shows it: MathJax typeset its \tag
+    tags = sum(c.source.count("\\tag{") for c in nb.cells if c.cell_type == "markdown")
+    assert tags >= 5
+    assert tab.locator(".jp-Notebook mjx-mlabeledtr").count() == tags
+    _shot(tab, tab.locator(".jp-Notebook h2", has_text="1.1. Derivatives").first,
+          "jupyterlab-learner-equations.png")
+    assert not tab.errors, tab.errors
 
 
-def test_source_notebook_in_jupyterlab_with_myst(servers, browser):
-    root, urls = servers
-    tab, errors, _ = _open(browser, urls["myst"], f"source/{CHAPTER.name}", root, ".myst")
-    try:
-        config = _page_config(tab)
-        assert "jupyterlab-myst" not in config.get("disabledExtensions", [])
-        assert any(e.get("name") == "jupyterlab-myst"
-                   for e in config.get("federated_extensions", [])), "jupyterlab-myst missing"
-        hint = tab.locator(".jp-Notebook details.dropdown",
-                           has=tab.locator("summary", has_text="Hint 1")).first
-        _folded_then_open(tab, hint, ".katex, mjx-container",
-                          "jupyterlab-myst-source-hint-folded.png")
-        # {eq}`eq1-linear` is a link to the equation, with its number
-        ref = tab.locator('.jp-Notebook a.hover-link[href="#eq1-linear"]').first
-        ref.wait_for(state="attached", timeout=30_000)
-        assert ref.inner_text().startswith("(") and ref.inner_text().endswith(")")
-        text = "\n".join(tab.locator(".jp-Notebook .jp-MarkdownCell .myst").all_inner_texts())
-        for raw in ("{admonition}", "{eq}`", ":class:", "(ch01-sensitivity)="):
-            assert raw not in text, f"raw {raw!r} shows with jupyterlab-myst"
-        _shot(tab, hint, "jupyterlab-myst-source-hint-open.png")
-        _shot(tab, ref, "jupyterlab-myst-source-equations.png")
-        assert not errors, errors
-    finally:
-        tab.close()
+def test_source_notebook_in_jupyterlab_with_myst(tabs):
+    tab, _ = tabs["myst"]
+    config = _page_config(tab)
+    assert "jupyterlab-myst" not in config.get("disabledExtensions", [])
+    assert any(e.get("name") == "jupyterlab-myst"
+               for e in config.get("federated_extensions", [])), "jupyterlab-myst missing"
+    hint = tab.locator(".jp-Notebook details.dropdown",
+                       has=tab.locator("summary", has_text="Hint 1")).first
+    _folded_then_open(tab, hint, ".katex, mjx-container",
+                      "jupyterlab-myst-source-hint-folded.png")
+    # {eq}`eq1-linear` is a link to the equation, with its number
+    ref = tab.locator('.jp-Notebook a.hover-link[href="#eq1-linear"]').first
+    ref.wait_for(state="attached", timeout=30_000)
+    assert ref.inner_text().startswith("(") and ref.inner_text().endswith(")")
+    text = "\n".join(tab.locator(".jp-Notebook .jp-MarkdownCell .myst").all_inner_texts())
+    for raw in ("{admonition}", "{eq}`", ":class:", "(ch01-sensitivity)="):
+        assert raw not in text, f"raw {raw!r} shows with jupyterlab-myst"
+    _shot(tab, hint, "jupyterlab-myst-source-hint-open.png")
+    _shot(tab, ref, "jupyterlab-myst-source-equations.png")
+    assert not tab.errors, tab.errors
