@@ -34,7 +34,6 @@ list, ...) raises :class:`PortableError` naming the notebook, the cell and
 the construct: a new chapter cannot bring one in unnoticed.
 """
 
-import copy
 import functools
 import html
 import posixpath
@@ -808,7 +807,3 @@ def portable_notebook(nb, book=None, name="notebook"):
     meta[PORTABLE_KEY] = True
     return nb
 
-
-def portable_copy(nb, book=None, name="notebook"):
-    """Like :func:`portable_notebook`, on a copy."""
-    return portable_notebook(copy.deepcopy(nb), book, name)

@@ -207,6 +207,19 @@ def test_bpcourse_student_writes_portable_notebooks(book, tmp_path):
     assert nb.cells[0].source.startswith("# 1. Alpha") and nb.metadata["bpcourse"]["portable"]
 
 
+def test_bpcourse_student_stops_on_an_unknown_construct(book, tmp_path, capsys):
+    from bpcourse import cli
+
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    nbformat.write(new_notebook(cells=[_cell("```{figure} a.png\nA caption.\n```", "fig")]),
+                   folder / "03_new.ipynb")
+    assert cli.main(["student", "--from", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "03_new.ipynb, cell 1 (id fig): the directive {figure}" in err
+    assert not (tmp_path / "out" / "03_new.ipynb").exists()
+
+
 def test_every_construct_of_the_chapters_and_pages_is_known():
     """The real book: every notebook converts, and the directives and roles it uses are few."""
     real = Book.find(ROOT)
