@@ -10,7 +10,8 @@ turns each Markdown cell of a learner's notebook into portable Markdown
   with its body as Markdown between blank lines (Jupyter renders Markdown
   and math inside ``<details>`` only then);
 - any other admonition (``{admonition}``, ``{note}``, ``{tip}``, ...) becomes
-  a block quote that starts with its title in bold;
+  a block quote that starts with its title in bold; so do ``{margin}`` and
+  ``{sidebar}``; ``{code-block}`` (``{code}``) becomes a fenced code block;
 - a labelled equation (``$$ ... $$ (label)``, ``{math}`` with ``:label:``)
   carries its number, ``\\tag{1.7}``, and ``{eq}`label``` becomes "(1.7)";
 - ``(label)=`` targets and ``%`` comments are removed;
@@ -50,7 +51,8 @@ PORTABLE_KEY = "portable"   # metadata.bpcourse.portable: converted already
 ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
                "warning": "Warning", "caution": "Caution", "attention": "Attention",
                "danger": "Danger", "error": "Error", "seealso": "See also"}
-DIRECTIVES = ("admonition", *ADMONITIONS, "dropdown", "math")
+DIRECTIVES = ("admonition", *ADMONITIONS, "dropdown", "math", "margin", "sidebar",
+              "code-block", "code")
 ROLES = ("eq", "ref", "numref", "doc", "cite", "cite:p", "cite:t", "term", "math",
          "sub", "sup")
 _ADMONITION_OPTIONS = {"class", "name"}
@@ -58,6 +60,9 @@ _DROPDOWN_OPTIONS = {"open", "name", "class", "class-container", "class-title",
                      "class-body", "color", "icon", "animate", "chevron", "margin",
                      "container", "title", "body", "sync"}
 _MATH_OPTIONS = {"label", "name", "nowrap", "class"}
+_ASIDE_OPTIONS = {"class", "name", "subtitle"}
+_CODE_OPTIONS = {"linenos", "lineno-start", "emphasize-lines", "caption", "name", "class",
+                 "force", "dedent"}
 
 # Block tokens that are portable as they are (CommonMark, GFM tables, math).
 _PLAIN_BLOCKS = {
@@ -738,6 +743,19 @@ def _directive(parts, context):
                 context.fail(f"the equation label {label!r} is not in the book's index")
             tag = [f"\\tag{{{number}}}"]
         return "\n".join(["$$", *math.split("\n"), *tag, "$$"])
+    if name in ("margin", "sidebar"):     # beside the text on the site; a quote here
+        unknown = set(options) - _ASIDE_OPTIONS
+        if unknown:
+            context.unknown(f"the option :{sorted(unknown)[0]}: of {{{name}}}")
+        return _quote(argument, body, context)
+    if name in ("code-block", "code"):
+        unknown = set(options) - _CODE_OPTIONS
+        if unknown:
+            context.unknown(f"the option :{sorted(unknown)[0]}: of {{{name}}}")
+        if "caption" in options:
+            context.unknown(f"a {{{name}}} with a :caption: (the site numbers it)")
+        fence = "`" * max(3, *(len(r) + 1 for r in re.findall(r"`+", body)))
+        return "\n".join([fence + argument, *body.split("\n"), fence])
     if name == "dropdown":
         unknown = set(options) - _DROPDOWN_OPTIONS
         if unknown:
@@ -756,11 +774,16 @@ def _directive(parts, context):
         classes = set(re.split(r"[\s,]+", options.get("class", "").strip())) - {""}
         if "dropdown" in classes:
             return _details(title, body, bool(classes & {"toggle-shown"}), context)
-        inner = _convert(body, context, top=False).strip("\n")
-        quoted = [f"**{_convert(title, context, top=False).strip()}**", ""]
-        quoted += inner.split("\n") if inner else []
-        return "\n".join(("> " + line) if line else ">" for line in quoted)
+        return _quote(title, body, context)
     context.unknown(f"the directive {{{name}}}")
+
+
+def _quote(title, body, context):
+    """A block quote: the title in bold, then the body."""
+    inner = _convert(body, context, top=False).strip("\n")
+    quoted = [f"**{_convert(title, context, top=False).strip()}**", ""] if title else []
+    quoted += inner.split("\n") if inner else []
+    return "\n".join(("> " + line) if line else ">" for line in quoted)
 
 
 def _details(title, body, is_open, context):

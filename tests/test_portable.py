@@ -157,6 +157,16 @@ def test_dropdowns_become_details_and_admonitions_block_quotes(book):
             "  </details>") in b.cells[0].source
 
 
+def test_asides_and_code_directives(book):
+    assert convert_markdown("```{margin} Aside\nA remark.\n```", book) == \
+        "> **Aside**\n>\n> A remark."
+    assert convert_markdown("```{sidebar}\nNo title.\n```", book) == "> No title."
+    assert convert_markdown("````{code-block} python\n:linenos:\nx = 1  # ```\n````",
+                            book) == "````python\nx = 1  # ```\n````"
+    with pytest.raises(PortableError, match="caption"):
+        convert_markdown("```{code-block} python\n:caption: Listing\nx = 1\n```", book)
+
+
 def test_summary_renders_markdown_and_keeps_math(book):
     out = convert_markdown(":::{admonition} Why *x < y* and $a_1 < b$\n:class: dropdown\n"
                            "Body.\n:::", book)
