@@ -5,8 +5,8 @@ straight from the chapter's equations, and tested against PyTorch), fixed
 cases, seeded random cases, and the known mistakes the check recognises:
 
 2.1 ``linear_backward``        a linear layer's backward pass for a batch
-2.2 ``ce_grad_by_hand``        one entry of (P - Y)/B, computed by hand
-2.3 ``softmax_cross_entropy``  the mean loss and its gradient (P - Y)/B
+2.2 ``ce_grad_by_hand``        one entry of (Y_hat - Y)/B, computed by hand
+2.3 ``softmax_cross_entropy``  the mean loss and its gradient (Y_hat - Y)/B
 2.4 ``mlp_backward``           the full backward pass of a tanh MLP
 2.5 ``numerical_gradient``     a central-difference gradient checker
 2.6 ``fixed_grads``            debug: a transposed weight gradient, a missing 1/B
@@ -122,7 +122,7 @@ def _ce_grad_by_hand():
 
 _accept_number = accept_hidden_number(
     "dL/dZ[0, 0]",
-    f"Redo it with (P - Y)/B {_SEE_SOFTMAX}: the probability, minus the one-hot "
+    f"Redo it with (Y_hat - Y)/B {_SEE_SOFTMAX}: the probability, minus the one-hot "
     "label, then the mean's factor.")
 
 
@@ -161,7 +161,7 @@ ce_grad_by_hand = Exercise(
 
 
 def _softmax_cross_entropy(Z, y):
-    """L = mean_i -log p_{i, y_i} and dZ = (P - Y)/B: mean softmax-cross-entropy."""
+    """L = mean_i -log p_{i, y_i} and dZ = (Y_hat - Y)/B: mean softmax-cross-entropy."""
     B, K = Z.shape
     log_P = _log_softmax(Z)
     return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
@@ -205,15 +205,15 @@ softmax_cross_entropy = Exercise(
     returns=("L", "dZ"),
     mistakes=[
         Mistake("the 1/B of the mean is missing",
-                "P - Y is the gradient of the *sum* of the losses. The loss is their mean "
-                f"{_SEE_MEAN}, so dZ = (P - Y) / B.",
+                "Y_hat - Y is the gradient of the *sum* of the losses. The loss is their mean "
+                f"{_SEE_MEAN}, so dZ = (Y_hat - Y) / B.",
                 _ce_mistake(dz=lambda P, Y, B: P - Y)),
         Mistake("the sign is flipped",
-                f"The gradient is P - Y, not Y - P {_SEE_SOFTMAX}.",
+                f"The gradient is Y_hat - Y, not Y - Y_hat {_SEE_SOFTMAX}.",
                 _ce_mistake(dz=lambda P, Y, B: (Y - P) / B)),
         Mistake("the one-hot labels are not subtracted",
                 "P / B is the derivative of log-sum-exp alone; the -z_y term of the loss "
-                "contributes -1 at the true class: dZ = (P - Y) / B.",
+                "contributes -1 at the true class: dZ = (Y_hat - Y) / B.",
                 _ce_mistake(dz=lambda P, Y, B: P / B)),
         Mistake("softmax over the wrong axis",
                 "Each example (row) has its own softmax over its K classes: normalise "
@@ -228,7 +228,7 @@ softmax_cross_entropy = Exercise(
                 "The loss is the mean over the batch: divide the sum of -log p by B.",
                 _ce_mistake(loss=lambda log_P, y: float(-log_P[np.arange(len(y)), y].sum()))),
     ],
-    doc="Mean softmax-cross-entropy and its gradient (P - Y)/B.",
+    doc="Mean softmax-cross-entropy and its gradient (Y_hat - Y)/B.",
 )
 
 
@@ -296,7 +296,7 @@ mlp_backward = Exercise(
                 "1 - Z**2 is a different function.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, deriv=lambda Z, A: 1 - Z**2)),
         Mistake("the activation's derivative is missing",
-                "(BP2) multiplies delta @ W entry-wise by phi'(Z) of the layer below: "
+                "(BP2) multiplies delta @ W entry-wise by σ'(Z) of the layer below: "
                 "the error must pass back through the tanh as well as the weights.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, deriv=lambda Z, A: 1.0)),
         Mistake("the error sent back through W.T",
@@ -305,7 +305,7 @@ mlp_backward = Exercise(
                 "only the values show the mistake.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, through_T=True)),
         Mistake("the 1/B of the mean is missing",
-                "(BP1) is (P - Y) / B: the mean over the batch puts 1/B into every "
+                "(BP1) is (Y_hat - Y) / B: the mean over the batch puts 1/B into every "
                 "gradient.",
                 lambda X, y, W, b: _mlp_backward(X, y, W, b, inv_B=False)),
         Mistake("tanh applied to the output layer",
@@ -473,10 +473,10 @@ fixed_grads = Exercise(
                 lambda *a: _relu_net_grads(*a, transposed=True)),
         Mistake("the 1/B is still missing",
                 "dW1 is fixed; the other gradients are still exactly B times too large. "
-                "(BP1): the error at the output is (P - Y) / B.",
+                "(BP1): the error at the output is (Y_hat - Y) / B.",
                 lambda *a: _relu_net_grads(*a, inv_B=False)),
         Mistake("1/B applied twice",
-                "Divide once, in (BP1): d2 = (P - Y) / B. Every gradient below inherits it; "
+                "Divide once, in (BP1): d2 = (Y_hat - Y) / B. Every gradient below inherits it; "
                 "dividing the gradients by B again makes them B times too small.",
                 lambda *a: _relu_net_grads(*a, twice=True)),
         Mistake("1/B applied to dW2 and db2 only",

@@ -135,7 +135,7 @@ stable_lr_by_hand = Exercise(
                 "Every direction must contract: |1 − lr·λᵢ| < 1 for all i, and the "
                 "largest eigenvalue L is the first to fail.",
                 lambda: 2 / 2),
-        Mistake("1/μ: the smallest eigenvalue and no factor 2",
+        Mistake("1/μ_min: the smallest eigenvalue and no factor 2",
                 "The bound comes from the largest eigenvalue, and it is 2/L: "
                 "|1 − lr·L| < 1 means 0 < lr < 2/L.",
                 lambda: 1 / 2),
@@ -488,9 +488,10 @@ warmup_cosine_lr = Exercise(
 # (curve A, B, C, D). The chapter draws them from exactly these numbers.
 CURVE_LRS = (1.5, 0.01, 5.0, 0.3)
 CURVE_LETTERS = "ABCD"
-# Sorted: too small (hardly moves), good (falls fastest, smooth), too large but
-# stable (jumps up at once, recovers, keeps spiking), above the limit (up at once,
-# and stays up). The chapter's figure and the hints below describe these shapes.
+# Sorted: too small (hardly moves), good (falls fastest, smooth), stable at the
+# start but too large once training sharpens the curvature (falls for ~10 steps,
+# climbs, recovers, keeps spiking), above the limit (up at once, and stays up).
+# The chapter's figure and the hints below describe these shapes.
 _SORTED = sorted(CURVE_LRS)
 
 
@@ -533,10 +534,10 @@ loss_curve_lrs = Exercise(
                 "ends lowest.",
                 _swap(0, 1)),
         Mistake("the good rate and the too-large stable one swapped",
-                "The rate that is too large, but not past the limit, overshoots: its "
-                "loss jumps *up* in the first steps, comes back down, and keeps spiking "
-                "above the good run. The good rate goes down from the start and stays "
-                "smooth.",
+                "The rate that is stable at the start but too large once training "
+                "sharpens the curvature falls for a few steps, then climbs, comes back "
+                "down, and keeps spiking above the good run. The good rate goes down "
+                "from the start and stays smooth.",
                 _swap(1, 2)),
         Mistake("the divergent curve given a stable rate",
                 "The curve that jumps up at once and stays high has the largest rate: "
@@ -547,12 +548,12 @@ loss_curve_lrs = Exercise(
         Mistake("the order reversed",
                 "Too small a rate does not make the loss go up: it is stable, and the "
                 "loss hardly falls. It is too large a rate that overshoots and makes the "
-                "loss jump *up* in the first steps; the higher it jumps and stays, the "
-                "larger the rate.",
+                "loss go *up*; the higher it goes and stays, the larger the rate.",
                 lambda: tuple(_SORTED[3 - _SORTED.index(lr)] for lr in CURVE_LRS)),
     ],
     hint="Too small: smooth but slow. Good: falls fastest and stays smooth. Too large "
-         "but stable: jumps up at once, then recovers with spikes. Past the limit: up at "
-         'once and stays up. See chapter 3, "Reading loss curves".',
+         "once the curvature grows: falls for a few steps, climbs, then recovers with "
+         "spikes. Past the limit: up at once and stays up. "
+         'See chapter 3, "Reading loss curves".',
     doc="Return (lr of curve A, lr of curve B, lr of curve C, lr of curve D).",
 )

@@ -93,7 +93,7 @@ STABLE_LR_BY_HAND = [
     (lr_from_min_eigenvalue, "the smallest eigenvalue used"),
     (lr_from_diagonal, "a diagonal entry used as the curvature"),
     (lr_from_trace, "the trace used as the curvature"),
-    (lr_one_over_mu, "1/μ: the smallest eigenvalue and no factor 2"),
+    (lr_one_over_mu, "1/μ_min: the smallest eigenvalue and no factor 2"),
     (lr_rounded_guess, None),
 ]
 
