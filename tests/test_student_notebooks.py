@@ -216,7 +216,9 @@ MYST_LINES = [
 ]
 SECTION_MENTION = re.compile(
     r"\b[Ss]ections?\s+(\d+\.\d+(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s+to\s+)\d+\.\d+)*)")
-EQUATION_MENTION = re.compile(r"\((\d+)\.(\d+)\)")
+# "(1.7)": an equation's number has no leading zero and at most two digits after the
+# point; "(1.690)" or "(0.5)" are values the text quotes.
+EQUATION_MENTION = re.compile(r"\(([1-9]\d?)\.([1-9]\d?)\)")
 CITATION = re.compile(r"\[[^\]]*\d{4}[a-z]?\]")               # [Goodfellow et al., 2016]
 
 
@@ -337,7 +339,9 @@ def test_every_section_and_equation_mentioned_is_numbered_in_the_notebook(genera
     """"section 1.3" and "(1.7)" name a numbered heading or equation of chapter 1's notebook.
 
     A mention after a citation in the same paragraph ("[Goodfellow et al., 2016],
-    chapter 6, section 6.5") names the cited work's section, and is not checked.
+    chapter 6, section 6.5") names the cited work's section, and is not checked;
+    nor is a quoted value such as "(1.690)" (see ``EQUATION_MENTION``). A value
+    like "(1.5)" reads as an equation: write it without the parentheses.
     """
     notebooks, _ = generated
     numbers = {student.chapter_number(name): _numbers(nb) for name, nb in notebooks.items()}
