@@ -137,6 +137,8 @@ def student_notebook(nb, chapter=None, name="notebook", install_from=None, book=
     portable_notebook(nb, Book.find() if book is None else book, name)
     cells = nb.cells
     if install_from:
+        # A copy converted before (an unchanged page of an incremental build) keeps one.
+        cells = [c for c in cells if c.get("id") != INSTALL_CELL_ID]
         cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0,
                      install_cell(install_from))
     nb.cells = cells

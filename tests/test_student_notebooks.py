@@ -172,6 +172,21 @@ def test_install_cell_only_when_asked(generated):
                for nb in notebooks.values() for c in nb.cells)
 
 
+def test_converting_a_learners_copy_again_changes_nothing(tmp_path):
+    """An incremental `make book` leaves unchanged pages' downloads converted already."""
+    spec = "bpcourse @ git+https://example.org/course@student"
+    copy = tmp_path / "_sources" / "notebooks"
+    copy.mkdir(parents=True)
+    (copy / CHAPTERS[0].name).write_bytes(CHAPTERS[0].read_bytes())
+    student.write_in_place(copy, log=lambda *a: None, install_from=spec)
+    once = (copy / CHAPTERS[0].name).read_text()
+    student.write_in_place(copy, log=lambda *a: None, install_from=spec)
+    assert (copy / CHAPTERS[0].name).read_text() == once
+    nb = nbformat.reads(once, as_version=4)
+    assert [c.id for c in nb.cells].count(student.INSTALL_CELL_ID) == 1
+    assert nb.cells[0].source.startswith("# 1. ")
+
+
 def test_install_cell_does_nothing_where_bpcourse_is_installed(monkeypatch):
     import subprocess
 
