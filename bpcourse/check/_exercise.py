@@ -273,7 +273,12 @@ class Exercise:
         return result
 
     def run(self, fn):
-        """The Result for ``fn``, without displaying or raising: the six steps."""
+        """The Result for ``fn``, without displaying or raising.
+
+        1 binds, then per case: 2 calls, 3 returns, 4 keeps inputs, 5 finite
+        (each stops the check at its first problem), 6 agrees (collected over
+        all cases, then reported with the mistake that explains them).
+        """
         cases, answers = self.cases(), self.answers()
         n = len(cases)
         problem = self._binds(fn, cases)                        # 1.
