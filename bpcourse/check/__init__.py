@@ -36,7 +36,9 @@ CHAPTERS = [
     "ch01",
     "ch02",
     "ch03",
+    "ch04",
     "ch05",
+    "ch06",
 ]
 
 for _module in CHAPTERS:
