@@ -9,8 +9,9 @@ enough to read in one sitting:
 ``nn``          layers and networks
 ``init``        weight initialization (chapter 6)
 ``gradcheck``   finite-difference gradient checking (chapter 2)
-``optim``       update rules, optimizers, clipping (chapters 3-5)
+``optim``       update rules with their state, optimizers (chapters 3-5)
 ``schedules``   learning-rate schedules and the range test (chapter 3)
+``clip``        gradient clipping (chapter 6)
 ``surfaces``    2-D test functions and optimizer trajectories
 ``data``        synthetic and small real data sets
 ``train``       the training loop
@@ -31,7 +32,7 @@ __all__ = ["Value", "Tensor", "no_grad", "__version__"]
 # ipywidgets and the checks are imported only by the chapters that draw or check.
 _SUBMODULES = {
     "value", "tensor", "functional", "nn", "init", "gradcheck", "optim",
-    "schedules", "surfaces", "data", "train", "plot", "widgets", "check", "cli",
+    "schedules", "clip", "surfaces", "data", "train", "plot", "widgets", "check", "cli",
 }
 
 

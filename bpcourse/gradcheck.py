@@ -1,4 +1,4 @@
-"""Gradient checking with central finite differences.
+"""Gradient checking: finite-difference gradients, and the relative error that judges them.
 
 See chapter 2, "Gradient checking". For a scalar function f and a small h,
 
@@ -7,7 +7,7 @@ See chapter 2, "Gradient checking". For a scalar function f and a small h,
 with an error of order h^2 from truncation and of order eps |f| / h from
 round-off (eps ~ 1e-16 in float64), which is why h ~ 1e-6 works well. An
 analytic gradient a is compared with the numerical one n entry by entry with
-the relative error of CS231n,
+the relative error of CS231n (``rel_error`` is its largest entry),
 
     rel_i = |a_i - n_i| / max(1e-8, |a_i| + |n_i|),
 
@@ -23,7 +23,7 @@ import numpy as np
 from .tensor import Tensor, no_grad
 
 __all__ = [
-    "numerical_grad", "numerical_param_grads", "relative_error",
+    "numerical_grad", "numerical_param_grads", "rel_error",
     "GradcheckResult", "gradcheck", "gradcheck_module",
 ]
 
@@ -87,13 +87,28 @@ def numerical_param_grads(loss_fn, params, h=1e-6):
     return grads
 
 
-def relative_error(a, b):
-    """Entrywise |a - b| / max(1e-8, |a| + |b|), as CS231n."""
+def _rel_errors(a, b):
+    """Entrywise ``|a - b| / max(1e-8, |a| + |b|)`` (broadcast): 0 where both are NaN
+    or the same infinity, inf where only one side is NaN."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"relative_error: shapes {a.shape} and {b.shape} differ")
-    return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    equal = (np.isnan(a) & np.isnan(b)) | (np.isinf(a) & (a == b))
+    return np.where(equal, 0.0, np.where(np.isnan(err), np.inf, err))
+
+
+def rel_error(a, b):
+    """The relative error of CS231n: ``max |a - b| / max(1e-8, |a| + |b|)`` over the entries.
+
+    ``a`` and ``b`` are numbers or arrays (broadcast against each other). 0
+    when they are empty; NaN in the same place on both sides, or the same
+    infinity, counts as equal, any other NaN as an infinite error. The one
+    relative error of the package: gradient checks here and exercise checks
+    in ``bpcourse.check`` both use it.
+    """
+    err = _rel_errors(a, b)
+    return float(err.max()) if err.size else 0.0
 
 
 @dataclass
@@ -145,7 +160,7 @@ def _compare(analytic, numerical, names, tol):
         if a.shape != n.shape:
             raise ValueError(f"gradcheck: analytic gradient of {name} has shape {a.shape}, "
                              f"expected {n.shape}")
-        rel = relative_error(a, n)
+        rel = _rel_errors(a, n)
         err = float(rel.max()) if rel.size else 0.0
         per_input.append((name, err, n.shape))
         if rel.size and err > max_err:

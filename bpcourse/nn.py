@@ -6,13 +6,13 @@ child, ``self.weight = Tensor(w, requires_grad=True)`` a parameter, so
 ``parameters()`` and ``named_parameters()`` need no bookkeeping from you.
 Names are dotted paths in assignment order, e.g. ``layers.0.weight``.
 
-Random initial weights come from the ``rng`` you pass. Without one, layers
-draw from the package's default generator, ``DEFAULT_RNG``, seeded with 0
-when ``bpcourse.nn`` is imported (reset it with ``manual_seed``), so a
-notebook that builds its layers in the same order gets the same weights.
+Random initial weights come from the ``rng`` you pass, a
+``np.random.Generator`` (``rng=np.random.default_rng(0)``): there is no
+hidden global generator, so the same ``rng`` always gives the same weights.
 """
 
 import math
+from types import MappingProxyType
 
 import numpy as np
 
@@ -22,41 +22,30 @@ from .tensor import Tensor
 
 __all__ = [
     "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identity",
-    "MLP", "Residual", "ResidualBlock", "LayerNorm", "manual_seed", "DEFAULT_RNG",
+    "MLP", "Residual", "ResidualBlock", "LayerNorm",
 ]
-
-DEFAULT_RNG = np.random.default_rng(0)
-
-
-def manual_seed(seed):
-    """Reseed ``DEFAULT_RNG``, the generator used by layers built without ``rng=``."""
-    DEFAULT_RNG.bit_generator.state = np.random.default_rng(seed).bit_generator.state
 
 
 class Module:
-    """Base class: subclasses set attributes in ``__init__`` and define ``forward``."""
+    """Base class: subclasses set attributes in ``__init__`` and define ``forward``.
 
-    def __new__(cls, *args, **kwargs):
-        # set up the registries here, so subclasses need not call super().__init__()
-        self = object.__new__(cls)
-        object.__setattr__(self, "_modules", {})
-        object.__setattr__(self, "_parameters", {})
-        return self
+    Unlike PyTorch, a subclass need not call ``super().__init__()``: a module's
+    registries of children and parameters are made on its first attribute
+    assignment, and until then it has the empty ones below (read-only).
+    """
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # Calling a module runs its forward. Binding __call__ to forward directly
-        # saves a Python call per layer, which shows on small networks.
-        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
-            cls.__call__ = cls.__dict__["forward"]
+    _modules = MappingProxyType({})
+    _parameters = MappingProxyType({})
 
     def __setattr__(self, name, value):
-        self._modules.pop(name, None)
-        self._parameters.pop(name, None)
+        modules = self.__dict__.setdefault("_modules", {})
+        parameters = self.__dict__.setdefault("_parameters", {})
+        modules.pop(name, None)
+        parameters.pop(name, None)
         if isinstance(value, Module):
-            self._modules[name] = value
+            modules[name] = value
         elif isinstance(value, Tensor) and value.requires_grad:
-            self._parameters[name] = value
+            parameters[name] = value
         object.__setattr__(self, name, value)
 
     def forward(self, *args):
@@ -130,14 +119,15 @@ def _resolve_init(init):
 class Linear(Module):
     """y = x W^T + b, with W of shape (out_features, in_features), b of shape (out_features,).
 
-    Default initialization is PyTorch's: W and b uniform in +-1/sqrt(in_features)
+    ``rng`` (a ``np.random.Generator``) is required: it draws the initial
+    weights. Default initialization is PyTorch's: W and b uniform in +-1/sqrt(in_features)
     (Kaiming-uniform with a = sqrt 5). ``init`` replaces it for the weight:
     a function ``init(shape, rng=rng)`` or the name of one in ``bpcourse.init``
     (e.g. "xavier_uniform"); the bias then starts at zero.
     """
 
     def __init__(self, in_features, out_features, bias=True, rng=None, init=None):
-        rng = DEFAULT_RNG if rng is None else rng
+        _init._check_rng(rng, type(self).__name__)
         self.in_features, self.out_features = in_features, out_features
         shape = (out_features, in_features)
         fn = _resolve_init(init)
@@ -248,12 +238,12 @@ class MLP(Module):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
-        rng = DEFAULT_RNG if rng is None else rng
         mods = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            act = _activation(activation) if i < len(sizes) - 2 else None
             mods.append(Linear(n_in, n_out, bias=bias, rng=rng, init=init))
-            if i < len(sizes) - 2:
-                mods.append(_activation(activation))
+            if act is not None:
+                mods.append(act)
         self.sizes = sizes
         self.layers = Sequential(*mods)
 
@@ -292,7 +282,7 @@ class ResidualBlock(Module):
     """
 
     def __init__(self, width, activation="relu", norm=False, rng=None, init=None):
-        rng = DEFAULT_RNG if rng is None else rng
+        _init._check_rng(rng, type(self).__name__)
         self.norm = LayerNorm(width) if norm else None
         self.linear = Linear(width, width, rng=rng, init=init)
         self.act = _activation(activation)

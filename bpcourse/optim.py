@@ -1,13 +1,22 @@
-"""Optimizers: the update rules of chapters 3 to 5, then torch-style classes.
+"""Optimizers: the pure update rules of chapters 3 to 5 with their state, and torch-style classes.
 
-Read this module top to bottom: first the *pure update rules* (functions
-that take the parameters ``theta``, the gradient ``g`` and the optimizer's
-state, and return new values without touching their inputs), then the
-*optimizer classes* ``SGD``, ``Adagrad``, ``RMSprop``, ``Adam`` and ``AdamW``,
-which keep that state for a list of parameters and have the names, arguments,
-defaults and arithmetic of ``torch.optim``, and last *gradient clipping*.
-Learning-rate schedules live in ``bpcourse.schedules`` and are re-exported
-here, so ``bpcourse.optim.cosine_lr`` works too.
+Read this module top to bottom. First the *pure update rules*: each takes
+the parameters ``theta``, the gradient ``g`` and the optimizer's state, and
+returns new values without touching its inputs. Each has a *state
+initialiser* that returns the state before the first step as a named tuple,
+as optax does::
+
+    state = optim.adam_init(theta)                  # AdamState(m, v, t)
+    theta, *new = optim.adam_step(theta, g, *state, lr=0.01)
+    state = optim.AdamState(*new)
+
+``INITS`` maps each rule to its initialiser (``surfaces.trajectory`` uses
+it). Then the *optimizer classes* ``SGD``, ``Adagrad``, ``RMSprop``,
+``Adam`` and ``AdamW``, which keep that state for a list of parameters and
+have the names, arguments, defaults and arithmetic of ``torch.optim``.
+Gradient clipping lives in ``bpcourse.clip``; learning-rate schedules live
+in ``bpcourse.schedules`` and are re-exported here, so
+``bpcourse.optim.cosine_lr`` works too.
 
 Conventions: where textbooks and PyTorch differ
 ------------------------------------------------
@@ -26,8 +35,9 @@ libraries. This package follows PyTorch, and names the textbook forms:
    iterates as PyTorch's form with ``lr·(1 − β)``.
 2. **Dampening.** PyTorch's ``dampening`` multiplies the new gradient,
    ``v ← μ·v + (1 − dampening)·g``, except at the first step, where PyTorch
-   sets ``v ← g`` whatever the dampening. Pass ``v=None`` to the pure rule for
-   that first step; ``v = 0`` gives the textbook start, ``v₁ = (1 − dampening)·g``.
+   sets ``v ← g`` whatever the dampening. ``momentum_init`` therefore
+   starts ``v`` at None, which the rule reads as that first step; ``v = 0``
+   gives the textbook start, ``v₁ = (1 − dampening)·g``.
 3. **Nesterov form.** Sutskever et al. (2013) evaluate the gradient at the
    look-ahead point: ``v ← μ·v − lr·∇f(θ + μ·v)``, ``θ ← θ + v``. PyTorch
    stores the look-ahead point itself as the parameters, which turns the
@@ -40,7 +50,8 @@ libraries. This package follows PyTorch, and names the textbook forms:
 5. **Bias correction.** Adam divides the moments by ``1 − β₁ᵗ`` and
    ``1 − β₂ᵗ`` (with ``t`` counted from 1 after the first step's increment).
    PyTorch folds the corrections into the step size; the pure rule writes
-   them out as ``m̂`` and ``v̂``. RMSprop and momentum have no bias correction.
+   them out as ``m̂`` and ``v̂`` (``bias_corrected``). RMSprop and momentum
+   have no bias correction.
 6. **L2 versus decoupled weight decay.** ``weight_decay`` in ``SGD``,
    ``Adagrad``, ``RMSprop`` and ``Adam`` is L2 regularisation: it adds
    ``λ·θ`` to the gradient (``l2_grad``) *before* the moments, so under Adam
@@ -57,11 +68,14 @@ libraries. This package follows PyTorch, and names the textbook forms:
    small positive value, TensorFlow 0.1) and divides the learning rate by
    ``1 + (t − 1)·lr_decay``, an extra decay the paper does not have.
 
-Every rule validates its inputs (``lr ≥ 0``, betas in [0, 1), ``eps > 0``,
-matching shapes) and raises ``ValueError`` naming the argument.
+Inputs are validated in one place: the classes check their
+hyper-parameters once, when they are built (as PyTorch does), and each rule
+passes its inputs through ``_checked`` (``lr ≥ 0``, betas in [0, 1),
+``eps > 0``, matching shapes), which raises ``ValueError`` naming the
+argument; what follows in each rule is its equation, one line each.
 """
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,17 +83,47 @@ import numpy as np
 # Validation, shared by the rules and the classes
 # ---------------------------------------------------------------------------
 
+# Each hyper-parameter's allowed values: a test and the words for it.
+_RANGES = {
+    "lr": (lambda x: x >= 0, ">= 0"),
+    "momentum": (lambda x: x >= 0, ">= 0"),
+    "weight_decay": (lambda x: x >= 0, ">= 0"),
+    "lr_decay": (lambda x: x >= 0, ">= 0"),
+    "initial_accumulator_value": (lambda x: x >= 0, ">= 0"),
+    "max_norm": (lambda x: x >= 0, ">= 0"),  # bpcourse.clip
+    "clip_value": (lambda x: x >= 0, ">= 0"),
+    "dampening": (lambda x: 0 <= x <= 1, "in [0, 1]"),
+    "beta": (lambda x: 0 <= x < 1, "in [0, 1)"),
+    "beta1": (lambda x: 0 <= x < 1, "in [0, 1)"),
+    "beta2": (lambda x: 0 <= x < 1, "in [0, 1)"),
+    "alpha": (lambda x: 0 <= x < 1, "in [0, 1)"),
+    "eps": (lambda x: x > 0, "> 0"),
+}
+
+
+# Python's and numpy's real numbers (a tuple: isinstance against numbers.Real is
+# five times slower, and the rules check their hyper-parameters at every step).
+_NUMBER = (int, float, np.integer, np.floating)
+
+
+def _check(name, x):
+    """Raise unless the hyper-parameter ``name`` is a number in its range (NaN never is)."""
+    if not isinstance(x, _NUMBER) or isinstance(x, bool):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    ok, allowed = _RANGES[name]
+    if not ok(x):
+        raise ValueError(f"{name} must be {allowed}, got {x}")
+
 
 def _array(x, name):
     """``x`` as a float64 array (a copy only when the dtype changes)."""
     if x is None:
         raise TypeError(f"{name} is None; pass a number or a numpy array")
     try:
-        out = np.asarray(x, dtype=np.float64)
+        return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be a number or an array of numbers,"
                         f" got {type(x).__name__}") from err
-    return out
 
 
 def _same_shape(theta, x, name):
@@ -90,51 +134,195 @@ def _same_shape(theta, x, name):
     return x
 
 
-def _state(theta, x, name):
-    """A state array, or zeros when ``x`` is None (no step taken yet)."""
-    if x is None:
-        return np.zeros_like(theta)
-    return _same_shape(theta, x, name)
-
-
-def _check_lr(lr):
-    if not isinstance(lr, (int, float, np.floating, np.integer)) or isinstance(lr, bool):
-        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
-    if not lr >= 0:  # also catches NaN
-        raise ValueError(f"lr must be >= 0, got {lr}")
-
-
-def _check_range(name, x, low=0.0, high=1.0, high_open=True):
-    if not isinstance(x, (int, float, np.floating, np.integer)) or isinstance(x, bool):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
-    ok = low <= x < high if high_open else low <= x <= high
-    if not ok:
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {x}")
-
-
-def _check_nonneg(name, x):
-    _check_range(name, x, 0.0, math.inf)
-
-
-def _check_eps(eps):
-    if not isinstance(eps, (int, float, np.floating, np.integer)) or isinstance(eps, bool):
-        raise TypeError(f"eps must be a number, got {type(eps).__name__}")
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps}")
-
-
-def _check_t(t):
-    if t is None:
-        return 0
+def _steps_taken(t):
     if isinstance(t, bool) or not float(t).is_integer() or t < 0:
         raise ValueError(f"t (steps already taken) must be an integer >= 0, got {t!r}")
     return int(t)
 
 
-def _start(theta, g):
+def _checked(theta, g, **named):
+    """The rules' one validation. Returns ``theta``, ``g`` and the state, in order.
+
+    ``theta``, ``g`` and every state array become float64 arrays of one
+    shape (a state of None becomes zeros); ``t`` must be an integer >= 0
+    (None means 0); every other keyword is a hyper-parameter, checked
+    against ``_RANGES`` and not returned.
+    """
     theta = _array(theta, "theta")
-    return theta, _same_shape(theta, g, "g")
+    out = [theta, _same_shape(theta, g, "g")]
+    for name, x in named.items():
+        if name in _RANGES:
+            _check(name, x)
+        elif name == "t":
+            out.append(0 if x is None else _steps_taken(x))
+        elif x is None:
+            out.append(np.zeros_like(theta))
+        else:
+            out.append(_same_shape(theta, x, name))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Moving averages: Adam's moments, RMSprop's mean square, the range test
+# ---------------------------------------------------------------------------
+
+
+def ema(avg, x, beta):
+    """One update of an exponential moving average. Returns the new average.
+
+    avg ← beta · avg + (1 − beta) · x
+
+    Each past ``x`` keeps weight ``beta`` per step, so the average covers
+    about ``1/(1 − beta)`` steps. See chapter 4, "Momentum as a low-pass filter".
+    """
+    return beta * avg + (1 - beta) * x
+
+
+def bias_corrected(avg, beta, t):
+    """An average started at 0, corrected after ``t`` updates: ``avg / (1 − betaᵗ)``.
+
+    Started at 0, the average after ``t`` updates of a constant ``x`` is
+    ``(1 − betaᵗ)·x``; dividing by ``1 − betaᵗ`` gives ``x`` back.
+    See chapter 5, "Bias correction".
+    """
+    return avg / (1 - beta**t)
+
+
+# ---------------------------------------------------------------------------
+# State: one named tuple and one initialiser per rule
+# ---------------------------------------------------------------------------
+
+
+class GDState(NamedTuple):
+    """Gradient descent keeps no state."""
+
+
+class MomentumState(NamedTuple):
+    """``v``: PyTorch's momentum buffer; None before the first step (then ``v ← g``)."""
+
+    v: np.ndarray | None
+
+
+class HeavyBallState(NamedTuple):
+    """``v``: the last step taken (classical form)."""
+
+    v: np.ndarray
+
+
+class EMAMomentumState(NamedTuple):
+    """``m``: the moving average of the gradients."""
+
+    m: np.ndarray
+
+
+class NesterovState(NamedTuple):
+    """``v``: PyTorch's momentum buffer."""
+
+    v: np.ndarray
+
+
+class AdagradState(NamedTuple):
+    """``s``: the sum of squared gradients; ``t``: the steps taken."""
+
+    s: np.ndarray
+    t: int
+
+
+class RMSpropState(NamedTuple):
+    """``v``: the moving average of the squared gradients."""
+
+    v: np.ndarray
+
+
+class RMSpropFullState(NamedTuple):
+    """``v``: mean square; ``gbar``: mean gradient (centered); ``b``: momentum buffer."""
+
+    v: np.ndarray
+    gbar: np.ndarray
+    b: np.ndarray
+
+
+class AdamState(NamedTuple):
+    """``m``, ``v``: the first and second moments; ``t``: the steps taken."""
+
+    m: np.ndarray
+    v: np.ndarray
+    t: int
+
+
+class AMSGradState(NamedTuple):
+    """Adam's state and ``v_max``, the running maximum of ``v``."""
+
+    m: np.ndarray
+    v: np.ndarray
+    v_max: np.ndarray
+    t: int
+
+
+def _zeros(theta):
+    return np.zeros_like(_array(theta, "theta"))
+
+
+def gd_init(theta):
+    """The state of ``gd_step`` before the first step: ``GDState()`` (none)."""
+    return GDState()
+
+
+def momentum_init(theta):
+    """The state of ``momentum_step`` before the first step: ``MomentumState(v=None)``.
+
+    None, not zeros: PyTorch's first step sets ``v ← g`` whatever the
+    dampening (convention 2 in the module docstring).
+    """
+    return MomentumState(v=None)
+
+
+def heavy_ball_init(theta):
+    """The state of ``heavy_ball_step`` before the first step: ``v = 0``."""
+    return HeavyBallState(v=_zeros(theta))
+
+
+def ema_momentum_init(theta):
+    """The state of ``ema_momentum_step`` before the first step: ``m = 0``."""
+    return EMAMomentumState(m=_zeros(theta))
+
+
+def nesterov_init(theta):
+    """The state of ``nesterov_step`` before the first step: ``v = 0`` (so ``v₁ = g``)."""
+    return NesterovState(v=_zeros(theta))
+
+
+def adagrad_init(theta, initial_accumulator_value=0.0):
+    """The state of ``adagrad_step`` before the first step: ``s`` filled with
+    ``initial_accumulator_value`` (PyTorch's default 0), ``t = 0``."""
+    _check("initial_accumulator_value", initial_accumulator_value)
+    return AdagradState(s=np.full_like(_zeros(theta), float(initial_accumulator_value)), t=0)
+
+
+def rmsprop_init(theta):
+    """The state of ``rmsprop_step`` before the first step: ``v = 0``."""
+    return RMSpropState(v=_zeros(theta))
+
+
+def rmsprop_full_init(theta):
+    """The state of ``rmsprop_full_step`` before the first step: all zeros."""
+    return RMSpropFullState(v=_zeros(theta), gbar=_zeros(theta), b=_zeros(theta))
+
+
+def adam_init(theta):
+    """The state of ``adam_step`` (and ``adamw_step``) before the first step:
+    ``m = v = 0``, ``t = 0``."""
+    return AdamState(m=_zeros(theta), v=_zeros(theta), t=0)
+
+
+def amsgrad_init(theta):
+    """The state of ``amsgrad_step`` before the first step: all zeros, ``t = 0``."""
+    return AMSGradState(m=_zeros(theta), v=_zeros(theta), v_max=_zeros(theta), t=0)
+
+
+def adamw_init(theta):
+    """The state of ``adamw_step`` before the first step: Adam's, ``AdamState``."""
+    return adam_init(theta)
 
 
 # ---------------------------------------------------------------------------
@@ -149,8 +337,7 @@ def gd_step(theta, g, lr):
 
     See chapter 3, "The gradient descent update".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
+    theta, g = _checked(theta, g, lr=lr)
     return theta - lr * g
 
 
@@ -162,9 +349,7 @@ def l2_grad(g, theta, weight_decay):
     This is what ``weight_decay`` means in SGD, Adagrad, RMSprop and Adam.
     See chapter 5, "AdamW: decoupled weight decay".
     """
-    theta = _array(theta, "theta")
-    g = _same_shape(theta, g, "g")
-    _check_nonneg("weight_decay", weight_decay)
+    theta, g = _checked(theta, g, weight_decay=weight_decay)
     return g + weight_decay * theta
 
 
@@ -175,17 +360,13 @@ def momentum_step(theta, g, v, lr, momentum=0.9, dampening=0.0):
     theta ← theta − lr · v
 
     ``v=None`` marks the first step, where PyTorch sets ``v ← g`` (no
-    dampening); ``v = 0`` gives the textbook start. With ``dampening = 0``
-    the two agree. See chapter 4, "PyTorch's form and the classical one".
+    dampening; ``momentum_init`` starts there); ``v = 0`` gives the textbook
+    start. With ``dampening = 0`` the two agree.
+    See chapter 4, "PyTorch's form and the classical one".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_nonneg("momentum", momentum)
-    _check_range("dampening", dampening, high_open=False)
-    if v is None:
-        v = g.copy()
-    else:
-        v = momentum * _same_shape(theta, v, "v") + (1 - dampening) * g
+    first = v is None
+    theta, g, v = _checked(theta, g, v=v, lr=lr, momentum=momentum, dampening=dampening)
+    v = g.copy() if first else momentum * v + (1 - dampening) * g
     return theta - lr * v, v
 
 
@@ -199,10 +380,8 @@ def heavy_ball_step(theta, g, v, lr, momentum=0.9):
     the step itself, so ``v = −lr · v_pytorch`` while ``lr`` stays constant.
     See chapter 4, "Heavy ball".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_nonneg("momentum", momentum)
-    v = momentum * _state(theta, v, "v") - lr * g
+    theta, g, v = _checked(theta, g, v=v, lr=lr, momentum=momentum)
+    v = momentum * v - lr * g
     return theta + v, v
 
 
@@ -216,10 +395,8 @@ def ema_momentum_step(theta, g, m, lr, beta=0.9):
     iterates as ``momentum_step`` with ``lr`` multiplied by ``1 − beta``.
     See chapter 4, "Momentum as a low-pass filter".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_range("beta", beta)
-    m = beta * _state(theta, m, "m") + (1 - beta) * g
+    theta, g, m = _checked(theta, g, m=m, lr=lr, beta=beta)
+    m = ema(m, g, beta)
     return theta - lr * m, m
 
 
@@ -229,15 +406,14 @@ def nesterov_step(theta, g, v, lr, momentum=0.9):
     v ← momentum · v + g
     theta ← theta − lr · (g + momentum · v)
 
-    ``v=None`` marks the first step (``v ← g``, the same as ``v = 0`` here).
-    Sutskever et al. (2013) write ``v ← μ·v − lr·∇f(θ + μ·v)``, ``θ ← θ + v``:
-    the gradient at a look-ahead point. Storing that look-ahead point as the
-    parameters gives exactly this rule. See chapter 4, "Nesterov momentum".
+    ``v`` starts at 0 (``None`` means 0, which is also PyTorch's first step,
+    ``v ← g``). Sutskever et al. (2013) write ``v ← μ·v − lr·∇f(θ + μ·v)``,
+    ``θ ← θ + v``: the gradient at a look-ahead point. Storing that
+    look-ahead point as the parameters gives exactly this rule.
+    See chapter 4, "Nesterov momentum".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_nonneg("momentum", momentum)
-    v = g.copy() if v is None else momentum * _same_shape(theta, v, "v") + g
+    theta, g, v = _checked(theta, g, v=v, lr=lr, momentum=momentum)
+    v = momentum * v + g
     return theta - lr * (g + momentum * v), v
 
 
@@ -252,13 +428,10 @@ def adagrad_step(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
     ``s`` is the running sum of squared gradients (``None`` means 0) and ``t``
     the number of steps already taken. See chapter 5, "AdaGrad".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_nonneg("lr_decay", lr_decay)
-    _check_eps(eps)
-    t = _check_t(t) + 1
+    theta, g, s, t = _checked(theta, g, s=s, t=t, lr=lr, lr_decay=lr_decay, eps=eps)
+    t = t + 1
     lr_t = lr / (1 + (t - 1) * lr_decay)
-    s = _state(theta, s, "s") + g * g
+    s = s + g * g
     return theta - lr_t * g / (np.sqrt(s) + eps), s, t
 
 
@@ -271,11 +444,8 @@ def rmsprop_step(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
     ``v`` starts at 0 (``None`` means 0); there is no bias correction, so
     the first steps are large. See chapter 5, "RMSProp".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_range("alpha", alpha)
-    _check_eps(eps)
-    v = alpha * _state(theta, v, "v") + (1 - alpha) * g * g
+    theta, g, v = _checked(theta, g, v=v, lr=lr, alpha=alpha, eps=eps)
+    v = ema(v, g * g, alpha)
     return theta - lr * g / (np.sqrt(v) + eps), v
 
 
@@ -292,22 +462,19 @@ def rmsprop_full_step(theta, g, v, gbar, b, lr=1e-2, alpha=0.99, eps=1e-8,
     theta ← theta − lr · d                        (otherwise)
 
     ``gbar`` (the mean gradient) and ``b`` (the momentum buffer) start at 0
-    (``None`` means 0) and are returned unchanged when their option is off.
+    (``None`` means 0) and stay 0 when their option is off.
     See chapter 5, "RMSProp".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_range("alpha", alpha)
-    _check_eps(eps)
-    _check_nonneg("momentum", momentum)
-    v = alpha * _state(theta, v, "v") + (1 - alpha) * g * g
+    theta, g, v, gbar, b = _checked(theta, g, v=v, gbar=gbar, b=b, lr=lr, alpha=alpha,
+                                    eps=eps, momentum=momentum)
+    v = ema(v, g * g, alpha)
     if centered:
-        gbar = alpha * _state(theta, gbar, "gbar") + (1 - alpha) * g
+        gbar = ema(gbar, g, alpha)
         d = g / (np.sqrt(v - gbar * gbar) + eps)
     else:
         d = g / (np.sqrt(v) + eps)
     if momentum > 0:
-        b = momentum * _state(theta, b, "b") + d
+        b = momentum * b + d
         return theta - lr * b, v, gbar, b
     return theta - lr * d, v, gbar, b
 
@@ -326,16 +493,13 @@ def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     ``m`` and ``v`` start at 0 (``None`` means 0). See chapter 5, "Adam" and
     "Bias correction".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_range("beta1", beta1)
-    _check_range("beta2", beta2)
-    _check_eps(eps)
-    t = _check_t(t) + 1
-    m = beta1 * _state(theta, m, "m") + (1 - beta1) * g
-    v = beta2 * _state(theta, v, "v") + (1 - beta2) * g * g
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
+    theta, g, m, v, t = _checked(theta, g, m=m, v=v, t=t, lr=lr, beta1=beta1, beta2=beta2,
+                                 eps=eps)
+    t = t + 1
+    m = ema(m, g, beta1)
+    v = ema(v, g * g, beta2)
+    m_hat = bias_corrected(m, beta1, t)
+    v_hat = bias_corrected(v, beta2, t)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
 
 
@@ -353,17 +517,14 @@ def amsgrad_step(theta, g, m, v, v_max, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=
     Returns ``(theta, m, v, v_max, t)``. The step size can then only shrink,
     which repairs Adam's counterexamples. See chapter 5, "AMSGrad".
     """
-    theta, g = _start(theta, g)
-    _check_lr(lr)
-    _check_range("beta1", beta1)
-    _check_range("beta2", beta2)
-    _check_eps(eps)
-    t = _check_t(t) + 1
-    m = beta1 * _state(theta, m, "m") + (1 - beta1) * g
-    v = beta2 * _state(theta, v, "v") + (1 - beta2) * g * g
-    v_max = np.maximum(_state(theta, v_max, "v_max"), v)
-    m_hat = m / (1 - beta1**t)
-    v_hat = v_max / (1 - beta2**t)
+    theta, g, m, v, v_max, t = _checked(theta, g, m=m, v=v, v_max=v_max, t=t, lr=lr,
+                                        beta1=beta1, beta2=beta2, eps=eps)
+    t = t + 1
+    m = ema(m, g, beta1)
+    v = ema(v, g * g, beta2)
+    v_max = np.maximum(v_max, v)
+    m_hat = bias_corrected(m, beta1, t)
+    v_hat = bias_corrected(v_max, beta2, t)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, v_max, t
 
 
@@ -375,8 +536,8 @@ def decoupled_decay(theta, lr, weight_decay):
     See chapter 5, "AdamW: decoupled weight decay".
     """
     theta = _array(theta, "theta")
-    _check_lr(lr)
-    _check_nonneg("weight_decay", weight_decay)
+    _check("lr", lr)
+    _check("weight_decay", weight_decay)
     return theta - lr * weight_decay * theta
 
 
@@ -395,9 +556,27 @@ def adamw_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
     The decay acts on ``theta`` before the Adam step and never enters ``m``
     or ``v``. See chapter 5, "AdamW: decoupled weight decay".
     """
-    theta, g = _start(theta, g)
+    theta, g = _checked(theta, g)
     theta = decoupled_decay(theta, lr, weight_decay)
     return adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
+
+
+# Each rule's state initialiser: ``INITS[rule](theta)`` is the state before
+# the first step, in the order the rule takes and returns it. A chapter that
+# adds a rule adds its initialiser here.
+INITS = {
+    gd_step: gd_init,
+    momentum_step: momentum_init,
+    heavy_ball_step: heavy_ball_init,
+    ema_momentum_step: ema_momentum_init,
+    nesterov_step: nesterov_init,
+    adagrad_step: adagrad_init,
+    rmsprop_step: rmsprop_init,
+    rmsprop_full_step: rmsprop_full_init,
+    adam_step: adam_init,
+    amsgrad_step: amsgrad_init,
+    adamw_step: adamw_init,
+}
 
 
 # ---------------------------------------------------------------------------
@@ -444,7 +623,10 @@ class Optimizer:
         self.state = {}
 
     def _validate(self, group):
-        _check_lr(group["lr"])
+        """Check each hyper-parameter of ``group`` once, here at construction, as PyTorch does."""
+        for name, x in group.items():
+            if name in _RANGES:
+                _check(name, x)
 
     def _params(self):
         """Yield ``(index, parameter, group)`` over all groups."""
@@ -461,7 +643,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        _check_lr(value)
+        _check("lr", value)
         for group in self.param_groups:
             group["lr"] = value
 
@@ -478,13 +660,11 @@ class Optimizer:
         for i, p, group in self._params():
             if p.grad is None:
                 continue
-            theta = _array(p.data, f"parameter {i} data")
-            g = _array(p.grad, f"parameter {i} grad")
-            if g.shape != theta.shape:
-                raise ValueError(f"parameter {i}: grad has shape {g.shape} but data has shape"
-                                 f" {theta.shape}")
-            self.state.setdefault(i, {})
-            p.data = self._update(theta, g, self.state[i], group)
+            if np.shape(p.grad) != np.shape(p.data):
+                raise ValueError(f"parameter {i}: grad has shape {np.shape(p.grad)} but data"
+                                 f" has shape {np.shape(p.data)}")
+            # the rules convert and check the arrays themselves
+            p.data = self._update(p.data, p.grad, self.state.setdefault(i, {}), group)
 
     def _update(self, theta, g, state, group):
         raise NotImplementedError
@@ -543,10 +723,7 @@ class SGD(Optimizer):
                                   "nesterov": nesterov, "weight_decay": weight_decay})
 
     def _validate(self, group):
-        _check_lr(group["lr"])
-        _check_nonneg("momentum", group["momentum"])
-        _check_range("dampening", group["dampening"], high_open=False)
-        _check_nonneg("weight_decay", group["weight_decay"])
+        super()._validate(group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("nesterov=True needs momentum > 0 and dampening = 0")
 
@@ -573,20 +750,12 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, eps=1e-10,
                  initial_accumulator_value=0):
-        _check_nonneg("initial_accumulator_value", initial_accumulator_value)
         self.initial_accumulator_value = initial_accumulator_value
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay,
                                   "weight_decay": weight_decay, "eps": eps})
         # PyTorch creates the accumulator at construction, so state_dict() has it at once.
         for i, p, _ in self._params():
-            shape = np.shape(p.data)
-            self.state[i] = {"s": np.full(shape, float(initial_accumulator_value)), "t": 0}
-
-    def _validate(self, group):
-        _check_lr(group["lr"])
-        _check_nonneg("lr_decay", group["lr_decay"])
-        _check_nonneg("weight_decay", group["weight_decay"])
-        _check_eps(group["eps"])
+            self.state[i] = adagrad_init(p.data, initial_accumulator_value)._asdict()
 
     def _update(self, theta, g, state, group):
         if group["weight_decay"]:
@@ -609,13 +778,6 @@ class RMSprop(Optimizer):
                                   "weight_decay": weight_decay, "momentum": momentum,
                                   "centered": centered})
 
-    def _validate(self, group):
-        _check_lr(group["lr"])
-        _check_range("alpha", group["alpha"])
-        _check_eps(group["eps"])
-        _check_nonneg("weight_decay", group["weight_decay"])
-        _check_nonneg("momentum", group["momentum"])
-
     def _update(self, theta, g, state, group):
         if group["weight_decay"]:
             g = l2_grad(g, theta, group["weight_decay"])
@@ -626,9 +788,9 @@ class RMSprop(Optimizer):
         theta, state["v"], gbar, b = rmsprop_full_step(
             theta, g, state.get("v"), state.get("gbar"), state.get("b"), lr, alpha, eps,
             group["momentum"], group["centered"])
-        if gbar is not None:
+        if group["centered"]:
             state["gbar"] = gbar
-        if b is not None:
+        if group["momentum"] > 0:
             state["b"] = b
         return theta
 
@@ -648,14 +810,12 @@ class Adam(Optimizer):
                                   "weight_decay": weight_decay, "amsgrad": amsgrad})
 
     def _validate(self, group):
-        _check_lr(group["lr"])
         betas = group["betas"]
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        _check_range("beta1", betas[0])
-        _check_range("beta2", betas[1])
-        _check_eps(group["eps"])
-        _check_nonneg("weight_decay", group["weight_decay"])
+        _check("beta1", betas[0])
+        _check("beta2", betas[1])
+        super()._validate(group)
 
     def _update(self, theta, g, state, group):
         lr, (beta1, beta2) = group["lr"], group["betas"]
@@ -687,103 +847,6 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
-# ---------------------------------------------------------------------------
-# Gradient clipping (chapter 6)
-# ---------------------------------------------------------------------------
-
-
-def _as_list(grads):
-    if isinstance(grads, np.ndarray):
-        return [grads], True
-    return list(grads), False
-
-
-def _total_norm(grads, norm_type):
-    if norm_type == math.inf:
-        return max((float(np.max(np.abs(g))) if g.size else 0.0) for g in grads)
-    # Like PyTorch: the norm of the per-tensor norms.
-    norms = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
-    return float(np.linalg.norm(norms, ord=norm_type))
-
-
-def clip_by_norm(grads, max_norm, norm_type=2.0):
-    """Scale gradients so their joint norm is at most ``max_norm``.
-
-    ‖g‖ ← (Σ over all entries |g|^p)^(1/p)
-    g ← g · min(1, max_norm / (‖g‖ + 1e-6))
-
-    ``grads`` is one array or a list of arrays (one per parameter). Returns
-    ``(clipped, norm)``: new arrays in the same form, and the norm *before*
-    clipping. The ``1e-6`` is PyTorch's guard against dividing by zero.
-    Pure: the inputs are not modified. See chapter 6, "Clipping by norm".
-    """
-    arrays, single = _as_list(grads)
-    arrays = [_array(g, "grads") for g in arrays]
-    _check_nonneg("max_norm", max_norm)
-    norm_type = float(norm_type)
-    if not norm_type > 0:
-        raise ValueError(f"norm_type must be > 0 (or inf), got {norm_type}")
-    norm = _total_norm(arrays, norm_type) if arrays else 0.0
-    scale = min(1.0, max_norm / (norm + 1e-6))
-    with np.errstate(invalid="ignore"):  # an infinite norm gives NaN, as in PyTorch
-        clipped = [g * scale for g in arrays]
-    return (clipped[0] if single else clipped), norm
-
-
-def clip_by_value(grads, clip_value):
-    """Clamp every gradient entry into ``[−clip_value, clip_value]``.
-
-    g ← min(max(g, −clip_value), clip_value)
-
-    Returns ``(clipped, norm)`` with the 2-norm before clipping; the inputs
-    are not modified. Clipping by value changes the gradient's direction,
-    clipping by norm does not. See chapter 6, "Clipping by norm".
-    """
-    arrays, single = _as_list(grads)
-    arrays = [_array(g, "grads") for g in arrays]
-    _check_nonneg("clip_value", clip_value)
-    norm = _total_norm(arrays, 2.0) if arrays else 0.0
-    clipped = [np.clip(g, -clip_value, clip_value) for g in arrays]
-    return (clipped[0] if single else clipped), norm
-
-
-def _with_grads(params):
-    if hasattr(params, "grad"):
-        params = [params]
-    return [p for p in params if p.grad is not None]
-
-
-def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
-    """Clip the parameters' gradients by their joint norm, as ``torch.nn.utils.clip_grad_norm_``.
-
-    The one place in the package that changes its arguments: like PyTorch,
-    it replaces each ``p.grad`` by the clipped gradient, because that is its
-    job. Returns the total norm before clipping. See ``clip_by_norm``.
-    """
-    params = _with_grads(params)
-    clipped, norm = clip_by_norm([np.asarray(p.grad, dtype=np.float64) for p in params],
-                                 max_norm, norm_type)
-    if error_if_nonfinite and not math.isfinite(norm):
-        raise RuntimeError(f"the total gradient norm is {norm}: cannot clip it")
-    for p, g in zip(params, clipped, strict=True):
-        p.grad = g
-    return norm
-
-
-def clip_grad_value(params, clip_value):
-    """Clamp the parameters' gradients, as ``torch.nn.utils.clip_grad_value_``.
-
-    Replaces each ``p.grad`` (see ``clip_grad_norm``). Returns the total
-    2-norm before clipping (PyTorch returns None).
-    """
-    params = _with_grads(params)
-    clipped, norm = clip_by_value([np.asarray(p.grad, dtype=np.float64) for p in params],
-                                  clip_value)
-    for p, g in zip(params, clipped, strict=True):
-        p.grad = g
-    return norm
-
-
 # Schedules are their own module; importing them here keeps one entry point.
 from .schedules import (  # noqa: E402
     CosineAnnealingLR,
@@ -801,11 +864,16 @@ from .schedules import (  # noqa: E402
 )
 
 __all__ = [
+    "ema", "bias_corrected", "INITS",
+    "GDState", "MomentumState", "HeavyBallState", "EMAMomentumState", "NesterovState",
+    "AdagradState", "RMSpropState", "RMSpropFullState", "AdamState", "AMSGradState",
+    "gd_init", "momentum_init", "heavy_ball_init", "ema_momentum_init", "nesterov_init",
+    "adagrad_init", "rmsprop_init", "rmsprop_full_init", "adam_init", "amsgrad_init",
+    "adamw_init",
     "gd_step", "l2_grad", "momentum_step", "heavy_ball_step", "ema_momentum_step",
     "nesterov_step", "adagrad_step", "rmsprop_step", "rmsprop_full_step", "adam_step",
     "amsgrad_step", "decoupled_decay", "adamw_step",
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
-    "clip_by_norm", "clip_by_value", "clip_grad_norm", "clip_grad_value",
     "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "WarmupCosineLR",
     "LambdaLR", "constant_lr", "step_lr", "exponential_lr", "cosine_lr", "warmup_cosine_lr",
     "lr_range_test",

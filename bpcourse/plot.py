@@ -1,14 +1,20 @@
-"""Figures for the course, in one style and one colour-blind-safe palette.
+"""Figures for the course, in one style, one colour-blind-safe palette and one set of sizes.
 
 Every chapter draws with these helpers, so a learner sees the same colours
-for the same ideas across the book. matplotlib is imported here only; the
-rest of the package never needs it.
+for the same ideas across the book; ``widgets`` takes its figure sizes from
+here too. Only this module and ``widgets`` import matplotlib: the rest of
+the package (the core a learner's checks need) never does.
 """
 
 from itertools import pairwise
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+
+from .optim import bias_corrected, ema
+from .tensor import Tensor, no_grad
 
 # Okabe and Ito's palette: distinguishable under the common colour-vision
 # deficiencies, and in greyscale print.
@@ -24,13 +30,27 @@ PALETTE = {
 }
 COLORS = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
 
+# Figure sizes in inches, and resolutions, for plot and widgets alike. The
+# book's text column is about 690 px wide: a player's PNG is embedded at its
+# own size, PLAYER_SIZE[0] * PLAYER_DPI = 605 px, so its text stays legible;
+# a live explorer's picture is LIVE_SIZE[0] * LIVE_DPI = 800 px at most.
+FIGSIZE = (6.4, 4.0)           # the style's default figure
+PANEL_SIZE = (4.8, 3.6)        # one panel of new_figure; grids multiply it
+SURFACE_SIZE = (5.4, 4.4)      # plot_surface on a figure of its own
+HISTORY_SIZE = (10, 6.6)       # plot_history's four panels
+LIVE_SIZE, LIVE_DPI = (10, 4), 80            # a live explorer's two panels
+LIVE_WIDTH_PX = round(LIVE_SIZE[0] * LIVE_DPI)
+PLAYER_SIZE, PLAYER_DPI = (8.4, 3.5), 72     # a player's two panels
+GRAPH_DPI, GRAPH_PLAYER_DPI = 80, 100        # computational graphs, live and in a player
+GRAPH_PLAYER_MAX_WIDTH = 8.0                 # inches: a graph player fits the column
+
 STYLE = {
     "axes.prop_cycle": mpl.cycler(color=COLORS),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "figure.figsize": (6.4, 4.0),
+    "figure.figsize": FIGSIZE,
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "font.size": 11,
@@ -49,8 +69,8 @@ use_style()
 
 def new_figure(ncols=1, nrows=1, width=None, height=None, **kwargs):
     """A figure with the course style: ``fig, ax = new_figure()``."""
-    w = width if width is not None else 4.8 * ncols
-    h = height if height is not None else 3.6 * nrows
+    w = width if width is not None else PANEL_SIZE[0] * ncols
+    h = height if height is not None else PANEL_SIZE[1] * nrows
     return plt.subplots(nrows, ncols, figsize=(w, h), **kwargs)
 
 
@@ -174,8 +194,6 @@ def _graph_text(node, show_grad):
         if show_grad:
             lines.append("grad " + ("None" if grad is None else f"{float(grad):.4g}"))
     else:  # a Tensor: its shape, and the size of its gradient
-        import numpy as np
-
         lines.append(f"shape {tuple(data.shape)}")
         if show_grad:
             lines.append("grad None" if grad is None else f"|grad| {np.linalg.norm(grad):.3g}")
@@ -321,10 +339,6 @@ def class_probability_grid(model, X, n=81, margin=0.6):
     under ``no_grad``: drawing never builds a graph. See chapter 2, "Training a
     small network".
     """
-    import numpy as np
-
-    from .tensor import Tensor, no_grad
-
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"class_probability_grid: X must have shape (N, 2), got {X.shape}")
@@ -349,9 +363,6 @@ def probability_layers(ax, grid):
 
     Returned so that an animation can remove them and draw the next frame's.
     """
-    import numpy as np
-    from matplotlib.colors import LinearSegmentedColormap
-
     x1, x2, p = grid
     cmap = LinearSegmentedColormap.from_list(
         "bpcourse_two_class", [PALETTE["orange"], "#ffffff", PALETTE["blue"]])
@@ -368,8 +379,6 @@ def decision_boundary(ax, grid, X, y):
     and 1 (class 0 orange circles, class 1 blue squares). Returns the artists
     of the probability layers (see ``probability_layers``).
     """
-    import numpy as np
-
     artists = probability_layers(ax, grid)
     X, y = np.asarray(X), np.asarray(y)
     for label, color, marker in [(0, PALETTE["orange"], "o"), (1, PALETTE["blue"], "s")]:
@@ -403,10 +412,8 @@ def plot_surface(surface, ax=None, paths=None, n=200, levels=25, show_minima=Tru
     See chapter 3, "Nonconvex surfaces: local minima, plateaus and saddle
     points". Returns the Axes.
     """
-    import numpy as np
-
     if ax is None:
-        _, ax = new_figure(width=5.4, height=4.4)
+        _, ax = new_figure(width=SURFACE_SIZE[0], height=SURFACE_SIZE[1])
     xmin, xmax, ymin, ymax = surface.box
     X, Y = np.meshgrid(np.linspace(xmin, xmax, n), np.linspace(ymin, ymax, n))
     Z = surface.f(np.stack([X, Y], axis=-1)) - surface.f_min
@@ -449,8 +456,6 @@ def plot_losses(curves, ax=None, f_min=0.0, log=True, xlabel="step", ylabel=None
     that curves on a surface show the gap to the minimum, whose straight
     lines on a log scale are linear convergence rates (chapter 3). Returns the Axes.
     """
-    import numpy as np
-
     if ax is None:
         _, ax = new_figure()
     for i, (label, losses) in enumerate(curves.items()):
@@ -475,10 +480,8 @@ def plot_history(history, axes=None, weights_only=True):
     parameter per step (log scale; weights only unless ``weights_only=False``,
     so chapter 6 can compare layers). Returns ``(fig, axes)``.
     """
-    import numpy as np
-
     if axes is None:
-        fig, axes = new_figure(ncols=2, nrows=2, width=10, height=6.6)
+        fig, axes = new_figure(ncols=2, nrows=2, width=HISTORY_SIZE[0], height=HISTORY_SIZE[1])
     else:
         fig = np.ravel(axes)[0].figure
     ax_loss, ax_acc, ax_lr, ax_grad = np.ravel(axes)
@@ -526,15 +529,13 @@ def plot_lr_range(lrs, losses, ax=None, smoothing=0.9):
     Draws the raw losses faintly and their bias-corrected moving average
     (coefficient ``smoothing``) on top. See chapter 3. Returns the Axes.
     """
-    import numpy as np
-
     if ax is None:
         _, ax = new_figure()
     losses = np.asarray(losses, dtype=float)
     avg, smooth = 0.0, []
-    for k, loss in enumerate(losses):
-        avg = smoothing * avg + (1 - smoothing) * loss
-        smooth.append(avg / (1 - smoothing ** (k + 1)))
+    for t, loss in enumerate(losses, start=1):
+        avg = ema(avg, loss, smoothing)
+        smooth.append(bias_corrected(avg, smoothing, t))
     ax.plot(lrs, losses, color=PALETTE["sky"], lw=0.8, label="loss")
     ax.plot(lrs, smooth, color=PALETTE["blue"], lw=1.8, label="smoothed")
     ax.set_xscale("log")

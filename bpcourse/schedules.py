@@ -251,6 +251,10 @@ def lr_range_test(closure, optimizer, lr_min=1e-6, lr_max=10.0, steps=100, diver
         raise ValueError(f"diverge must be > 1, got {diverge}")
     if not 0 <= smoothing < 1:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+    # Imported here, not at the top: optim re-exports this module, so a top-level
+    # import would make each module wait for the other.
+    from .optim import bias_corrected, ema
+
     params = [p for group in optimizer.param_groups for p in group["params"]]
     saved_data = [np.array(p.data, dtype=np.float64, copy=True) for p in params]
     saved_state = optimizer.state_dict()
@@ -266,8 +270,8 @@ def lr_range_test(closure, optimizer, lr_min=1e-6, lr_max=10.0, steps=100, diver
             losses.append(loss)
             if not math.isfinite(loss):
                 break
-            avg = smoothing * avg + (1 - smoothing) * loss
-            smooth = avg / (1 - smoothing ** (k + 1))
+            avg = ema(avg, loss, smoothing)
+            smooth = bias_corrected(avg, smoothing, k + 1)
             if smooth > diverge * best:
                 break
             best = min(best, smooth)

@@ -10,12 +10,11 @@ plotting box and a suggested start::
     path, losses = trajectory(adam_step, s, steps=500, lr=0.05)
     bpcourse.plot.plot_surface(s, paths={"Adam": path})
 
-``trajectory`` accepts a pure update rule (``adam_step``) or an optimizer
-class (``Adam``) and returns the path, shape ``(steps + 1, 2)``, and the
-loss at each point.
+``trajectory`` accepts a pure update rule (``adam_step``, its state started
+by ``optim.adam_init``) or an optimizer class (``Adam``) and returns the
+path, shape ``(steps + 1, 2)``, and the loss at each point.
 """
 
-import inspect
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -281,25 +280,53 @@ class _Point:
         self.grad = None
 
 
-def _state_names(rule, hyper):
-    """The rule's state arguments: positional ones after (theta, g), before the hyper-parameters."""
-    names = []
-    params = list(inspect.signature(rule).parameters.values())[2:]
-    for p in params:
-        if p.name in hyper or p.default is not inspect.Parameter.empty:
-            break
-        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            break
-        names.append(p.name)
-    return names
+def _class_stepper(update, theta, hyper):
+    """``advance(theta, g)`` for an optimizer class: one ``step()`` on a 2-vector."""
+    point = _Point(theta.copy())
+    opt = update([point], **hyper)
+
+    def advance(theta, g):
+        point.grad = g
+        opt.step()
+        return point.data
+
+    return advance
 
 
-def trajectory(update, surface, start=None, steps=100, *, noise=0.0, rng=None, **hyper):
+def _rule_stepper(update, theta, init, hyper):
+    """``advance(theta, g)`` for a pure rule, its state started by ``init(theta)``."""
+    name = getattr(update, "__name__", "update")
+    init = init or optim.INITS.get(update)
+    if init is None:
+        raise TypeError(f"{name} is not one of bpcourse.optim's rules: pass its state"
+                        " initialiser too, e.g. init=optim.adam_init")
+    state = init(theta)
+
+    def advance(theta, g):
+        nonlocal state
+        try:
+            out = update(theta, g, *state, **hyper)
+        except TypeError as err:
+            raise TypeError(f"{name}: {err}; pass its hyper-parameters by name,"
+                            " e.g. lr=0.1") from err
+        if not state:
+            return out[0] if isinstance(out, tuple) else out
+        if not (isinstance(out, tuple) and len(out) == len(state) + 1):
+            raise TypeError(f"{name} should return (theta, {', '.join(state._fields)})")
+        state = type(state)(*out[1:])
+        return out[0]
+
+    return advance
+
+
+def trajectory(update, surface, start=None, steps=100, *, init=None, noise=0.0, rng=None,
+               **hyper):
     """Run an optimizer on a surface: returns ``Trajectory(path, losses)``.
 
-    ``update`` is either a pure rule such as ``gd_step`` or ``adam_step``
-    (its state starts at zeros, and ``t`` at 0, the textbook convention) or
-    an optimizer class such as ``optim.Adam``. ``hyper`` are its
+    ``update`` is either a pure rule such as ``gd_step`` or ``adam_step``,
+    whose state starts as its initialiser ``optim.INITS[update]`` says (pass
+    ``init=`` for a rule of your own), or an optimizer class such as
+    ``optim.Adam``; the two give the same path. ``hyper`` are its
     hyper-parameters by name (``lr=0.1, momentum=0.9``). ``start`` defaults
     to ``surface.start``. With ``noise > 0`` each gradient gets Gaussian
     noise of that standard deviation, drawn from ``rng``, to mimic SGD.
@@ -317,37 +344,15 @@ def trajectory(update, surface, start=None, steps=100, *, noise=0.0, rng=None, *
         raise ValueError(f"noise must be >= 0, got {noise}")
     if noise > 0 and not isinstance(rng, np.random.Generator):
         raise TypeError("noise > 0 needs rng=np.random.default_rng(seed)")
+    if isinstance(update, type) and issubclass(update, optim.Optimizer):
+        advance = _class_stepper(update, theta, hyper)
+    elif callable(update):
+        advance = _rule_stepper(update, theta, init, hyper)
+    else:
+        raise TypeError(f"update must be an update rule or an optimizer class, got {update!r}")
     path = np.full((steps + 1, 2), np.nan)
     losses = np.full(steps + 1, np.nan)
     path[0], losses[0] = theta, surface.f(theta)
-
-    if isinstance(update, type) and issubclass(update, optim.Optimizer):
-        point = _Point(theta.copy())
-        opt = update([point], **hyper)
-
-        def advance(theta, g):
-            point.grad = g
-            opt.step()
-            return point.data
-    elif callable(update):
-        names = _state_names(update, hyper)
-        if "lr" in names:
-            raise TypeError(f"{update.__name__} needs a learning rate:"
-                            " pass it by name, e.g. lr=0.1")
-        state = [0 if n in ("t", "step", "k") else np.zeros(2) for n in names]
-
-        def advance(theta, g):
-            out = update(theta, g, *state, **hyper)
-            if not names:
-                return out[0] if isinstance(out, tuple) else out
-            if not (isinstance(out, tuple) and len(out) == len(names) + 1):
-                raise TypeError(f"{update.__name__} should return (theta, {', '.join(names)});"
-                                " pass its hyper-parameters by name, e.g. lr=0.1")
-            state[:] = out[1:]
-            return out[0]
-    else:
-        raise TypeError(f"update must be an update rule or an optimizer class, got {update!r}")
-
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             g = surface.grad(theta)

@@ -314,7 +314,7 @@ class Tensor:
         x = self.data
         return Tensor._make(np.maximum(x, 0.0), (self,), lambda g: (g * (x > 0),), "relu")
 
-    def clip(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    def clip(self, min=None, max=None):  # PyTorch's names, though they shadow builtins
         """Clamp into [min, max]; the gradient passes where min <= x <= max (as torch.clamp)."""
         if min is None and max is None:
             raise ValueError("clip(): give at least one of min and max")

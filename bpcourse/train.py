@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .clip import clip_grad_norm
 from .data import batches, num_batches
-from .optim import clip_grad_norm
 from .tensor import Tensor, no_grad
 
 # ---------------------------------------------------------------------------

@@ -213,11 +213,6 @@ class Value:
             for parent, local in zip(node._prev, node._local, strict=True):
                 parent.grad += local * g
 
-    def _backward(self):
-        """One node's share of the backward pass:: the chain rule."""
-        for parent, local in zip(self._prev, self._local, strict=True):
-            parent.grad += local * self.grad
-
     def backward_order(self):
         """The nodes in the order ``backward()`` visits them: this one first."""
         return topological_order(self)[::-1]

@@ -1,57 +1,110 @@
-"""Explorers: the ipywidgets the chapters use to turn each chapter's key knob.
+"""Explorers: the live widgets and kernel-free players the chapters turn their knobs with.
 
-Each explorer has two faces. In Jupyter it is a live widget. On the static
-website, where no kernel runs, the chapter shows a kernel-free version of the
-same idea (a precomputed set of frames behind a slider, ``frames_player``), so
-the site never shows a dead slider. ipywidgets is imported only here.
+Each explorer is a pair, built the same way in every chapter:
 
-Every picture, live or precomputed, is a ``matplotlib.figure.Figure`` (not
-pyplot, so a notebook never shows it by itself) turned into PNG bytes by
-``_png``. A live explorer puts the bytes into an ``ipywidgets.Image``; it
+* a *live* explorer (``descent_explorer``) for Jupyter: ipywidgets controls
+  and an ``ipywidgets.Image`` whose PNG bytes every change replaces;
+* a *player* (``lr_player``) for the static website, where no kernel runs:
+  precomputed frames behind a slider, from ``frames_player`` and its
+  template ``bpcourse/templates/player.html``, so the site never shows a
+  dead slider.
+
+Both faces draw the same thing with the same function. On a 2-D surface
+(chapters 3 to 5) that thing is a run of an update rule: ``record_frames``
+runs a rule once per frame (its state started by the rule's initialiser,
+``optim.INITS``; optional gradient noise from an ``rng``), and
+``draw_surface_run`` and ``surface_player`` draw the runs. Figure sizes come
+from ``plot`` (``plot.LIVE_SIZE``, ``plot.PLAYER_SIZE``, ...), randomness from
+an ``rng=`` generator that a helper copies rather than advances, so an
+explorer redraws the same run.
+
+Every picture is a ``matplotlib.figure.Figure`` (not pyplot, so a notebook
+never shows it by itself) turned into PNG bytes by ``_png``. A live explorer
 never captures display messages with an ``ipywidgets.Output``, whose capture
 can hang when a notebook is executed headless (nbclient, nbval).
 """
 
+import base64
+import copy
+import hashlib
+import html
+import io
+import json
+import math
+from importlib import resources
+from string import Template
+
+# ipywidgets and matplotlib load with this module, not lazily: only plot and
+# widgets need them, the core (engines, optimizers, checks) never imports
+# either, and `import bpcourse` loads a submodule on first use.
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+from . import functional as F
+from . import nn, optim, plot, surfaces
+from .init import _check_rng
+from .plot import draw_graph
+from .tensor import Tensor
+from .value import Value, backward_steps, topological_order
 
 # ---------------------------------------------------------------------------
-# Shared: figure -> PNG, the live picture, the kernel-free player
+# Shared: figure -> PNG, the live picture, the kernel-free player, the rng
 # ---------------------------------------------------------------------------
 
 
 def _png(fig, dpi=None):
     """``fig`` as PNG bytes. No "Software" metadata: the same figure gives the same bytes
     whatever the matplotlib version."""
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi or fig.dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
-def _picture(max_width="800px"):
+def _picture():
     """The live explorers' picture: an Image widget whose bytes each redraw replaces."""
-    import ipywidgets as w
+    return w.Image(format="png", layout=w.Layout(max_width=f"{plot.LIVE_WIDTH_PX}px"))
 
-    return w.Image(format="png", layout=w.Layout(max_width=max_width))
+
+def _live_figure():
+    """A live explorer's figure: two panels, ``plot.LIVE_SIZE`` at ``plot.LIVE_DPI``."""
+    fig = Figure(figsize=plot.LIVE_SIZE, dpi=plot.LIVE_DPI)   # not pyplot: never shown by itself
+    return fig, fig.subplots(1, 2)
+
+
+def _player_figure():
+    """A player's figure: two panels, ``plot.PLAYER_SIZE`` at ``plot.PLAYER_DPI``."""
+    fig = Figure(figsize=plot.PLAYER_SIZE, dpi=plot.PLAYER_DPI)
+    return fig, fig.subplots(1, 2)
+
+
+def _own_rng(rng, who):
+    """A generator to draw from without advancing the caller's: a copy of ``rng``,
+    or ``np.random.default_rng(0)`` when it is None. The same ``rng`` gives the same run."""
+    if rng is None:
+        return np.random.default_rng(0)
+    _check_rng(rng, who)
+    return copy.deepcopy(rng)
+
+
+_BUTTON = ("style='font:inherit;padding:2px 10px;border:1px solid #888;"
+           "border-radius:4px;background:#f4f4f4;cursor:pointer'")
 
 
 def frames_player(fig, draw, n_frames, captions=None, interval=400, alt=None):
     """Self-contained HTML: the frames ``draw(0) ... draw(n_frames - 1)`` behind a slider.
 
-    The kernel-free face of every explorer on the website (chapters 1, 2, 3).
-    Each frame is drawn into ``fig`` by ``draw(k)``, saved as a PNG and
-    embedded as base64; a few lines of inline JavaScript give play/pause,
-    previous/next and a slider, with ``captions[k]`` shown as text under
-    frame ``k``. Nothing is loaded from the network, and the same frames give
-    the same page. ``alt`` describes the picture for a screen reader. A
-    pyplot figure is closed (so a notebook does not show it a second time).
-    Returns the HTML as a string.
+    The kernel-free face of every explorer on the website. Each frame is
+    drawn into ``fig`` by ``draw(k)``, saved as a PNG and embedded as base64
+    in the template ``bpcourse/templates/player.html``, whose few lines of
+    inline JavaScript give play/pause, previous/next and a slider, with
+    ``captions[k]`` shown as text under frame ``k``. Nothing is loaded from
+    the network, and the same frames give the same page. ``alt`` describes
+    the picture for a screen reader. A pyplot figure is closed (so a notebook
+    does not show it a second time). Returns the HTML as a string.
     """
-    import base64
-    import hashlib
-    import html
-    import json
-
     if n_frames < 1:
         raise ValueError(f"frames_player: need at least one frame, got {n_frames}")
     captions = [f"frame {k + 1} of {n_frames}" for k in range(n_frames)] if captions is None \
@@ -63,58 +116,23 @@ def frames_player(fig, draw, n_frames, captions=None, interval=400, alt=None):
         draw(k)
         frames.append(base64.b64encode(_png(fig)).decode("ascii"))
     if getattr(fig.canvas, "manager", None) is not None:
-        import matplotlib.pyplot as plt
-
         plt.close(fig)
-    alt = alt or f"an animation of {n_frames} frames"
-    width = round(fig.get_figwidth() * fig.dpi)
-    # A stable id (the same frames give the same page) that differs between players.
-    pid = "bpcourse-player-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:10]
-    button = ("style='font:inherit;padding:2px 10px;border:1px solid #888;"
-              "border-radius:4px;background:#f4f4f4;cursor:pointer'")
-    return f"""<div id="{pid}" class="bpcourse-player" style="max-width:{width}px">
-<img src="data:image/png;base64,{frames[0]}" alt="{html.escape(alt)}" style="width:100%">
-<div style="display:flex;gap:6px;align-items:center;margin-top:4px">
-<button type="button" data-act="prev" aria-label="previous frame" {button}>&#9664;</button>
-<button type="button" data-act="play" aria-label="play or pause" {button}>play</button>
-<button type="button" data-act="next" aria-label="next frame" {button}>&#9654;</button>
-<input type="range" min="0" max="{n_frames - 1}" value="0" aria-label="frame" style="flex:1">
-<span data-role="count" style="min-width:4em;text-align:right">1 / {n_frames}</span>
-</div>
-<div data-role="caption" aria-live="polite" style="margin-top:2px">{html.escape(captions[0])}</div>
-<script>
-(function () {{
-  var root = document.getElementById("{pid}");
-  var frames = {json.dumps(frames)};
-  var captions = {json.dumps(captions)};
-  var img = root.querySelector("img"), slider = root.querySelector("input");
-  var caption = root.querySelector("[data-role=caption]");
-  var count = root.querySelector("[data-role=count]");
-  var play = root.querySelector("[data-act=play]"), k = 0, timer = null;
-  function show(i) {{
-    k = (i + frames.length) % frames.length;
-    img.src = "data:image/png;base64," + frames[k];
-    slider.value = k;
-    caption.textContent = captions[k];
-    count.textContent = (k + 1) + " / " + frames.length;
-  }}
-  function stop() {{
-    if (timer) {{ clearInterval(timer); timer = null; play.textContent = "play"; }}
-  }}
-  play.onclick = function () {{
-    if (timer) {{ stop(); return; }}
-    if (k === frames.length - 1) {{ show(0); }}
-    play.textContent = "pause";
-    timer = setInterval(function () {{
-      if (k === frames.length - 1) {{ stop(); }} else {{ show(k + 1); }}
-    }}, {int(interval)});
-  }};
-  root.querySelector("[data-act=prev]").onclick = function () {{ stop(); show(k - 1); }};
-  root.querySelector("[data-act=next]").onclick = function () {{ stop(); show(k + 1); }};
-  slider.oninput = function () {{ stop(); show(parseInt(slider.value, 10)); }};
-}})();
-</script>
-</div>"""
+    template = Template(resources.files(__package__).joinpath("templates/player.html")
+                        .read_text(encoding="utf-8"))
+    return template.substitute(
+        # a stable id (the same frames give the same page) that differs between players
+        pid="bpcourse-player-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:10],
+        width=round(fig.get_figwidth() * fig.dpi),
+        first_frame=frames[0],
+        alt=html.escape(alt or f"an animation of {n_frames} frames"),
+        button=_BUTTON,
+        last=n_frames - 1,
+        n_frames=n_frames,
+        first_caption=html.escape(captions[0]),
+        frames=json.dumps(frames),
+        captions=json.dumps(captions),
+        interval=int(interval),
+    ).rstrip("\n")
 
 
 # ---------------------------------------------------------------------------
@@ -125,8 +143,6 @@ def frames_player(fig, draw, n_frames, captions=None, interval=400, alt=None):
 def _node_names(root):
     """A printable name for every node of root's graph: its label, else the
     expression that made it from its inputs' names (``x1*w1``), else v1, v2, ..."""
-    from .value import topological_order
-
     names = {}
     for k, node in enumerate(topological_order(root), start=1):
         inputs = [names[p] for p in node.parents]
@@ -158,8 +174,6 @@ def backward_walk_table(root):
     ``root.backward()`` this fills the ``grad`` of every node of the graph.
     See chapter 1, "A backward pass, step by step".
     """
-    from .value import backward_steps
-
     names = _node_names(root)
     header = ("step", "node", "op", "node.grad", "input", "local d", "contribution",
               "input.grad")
@@ -207,8 +221,6 @@ def _step_caption(step, names):
 
 def _run_steps(build, k):
     """A fresh graph from ``build()``, with the first ``k`` backward steps done."""
-    from .value import backward_steps
-
     root = build()
     for node, name in _node_names(root).items():
         node.label = node.label or name  # so the drawing shows the names the caption uses
@@ -223,14 +235,10 @@ def _run_steps(build, k):
 
 
 def _count_steps(build):
-    from .value import backward_steps
-
     return sum(1 for _ in backward_steps(build()))
 
 
 def _example_expressions():
-    from .value import Value
-
     def worked():
         a, b = Value(2.0, label="a"), Value(0.5, label="b")
         c = a * b
@@ -262,14 +270,9 @@ def _example_expressions():
             "o = tanh(w1*x1 + w2*x2 + b)": neuron}
 
 
-def _graph_figure(root, dpi=80, max_width=None, extra_height=0.0):
+def _graph_figure(root, dpi=plot.GRAPH_DPI):
     """A pyplot-free Figure with ``root``'s graph drawn on its one Axes, sized as
-    ``plot.draw_graph`` sizes a figure of its own (at most ``max_width`` inches
-    wide, ``extra_height`` inches added for a title). Returns ``(fig, ax)``."""
-    from matplotlib.figure import Figure
-
-    from .plot import draw_graph
-
+    ``plot.draw_graph`` sizes a figure of its own. Returns ``(fig, ax)``."""
     fig = Figure(dpi=dpi)
     ax = fig.add_subplot()
     draw_graph(root, ax=ax)
@@ -277,16 +280,13 @@ def _graph_figure(root, dpi=80, max_width=None, extra_height=0.0):
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     width = max(4.0, 2.3 * (x1 - x0) / 2 + 0.5)
     height = max(2.0, 0.95 * (y1 - y0 - 0.6) + 0.8)
-    scale = min(1.0, max_width / width) if max_width else 1.0
-    fig.set_size_inches(width * scale, height * scale + extra_height)
+    fig.set_size_inches(width, height)
     return fig, ax
 
 
 def _draw_step(ax, build, k):
     """Redraw ``ax`` with the graph of ``build()`` after ``k`` backward steps, the node
     at work highlighted. Returns the step's caption."""
-    from .plot import draw_graph
-
     root, last = _run_steps(build, k)
     ax.clear()
     draw_graph(root, ax=ax, highlight=_highlight(last))
@@ -301,15 +301,11 @@ def backward_explorer(expressions=None):
     Needs a Jupyter kernel; the website shows ``backward_player`` instead.
     See chapter 1, "Explorer: step through a backward pass".
     """
-    import html
-
-    import ipywidgets as widgets
-
     expressions = dict(expressions or _example_expressions())
-    choose = widgets.Dropdown(options=list(expressions), description="expression")
-    step = widgets.IntSlider(value=0, min=0, max=_count_steps(expressions[choose.value]),
-                             description="step")
-    caption = widgets.HTML()
+    choose = w.Dropdown(options=list(expressions), description="expression")
+    step = w.IntSlider(value=0, min=0, max=_count_steps(expressions[choose.value]),
+                       description="step")
+    caption = w.HTML()
     picture = _picture()
 
     def redraw(*_):
@@ -327,10 +323,10 @@ def backward_explorer(expressions=None):
     choose.observe(rebuild, names="value")
     step.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([choose, step]), caption, picture])
+    return w.VBox([w.HBox([choose, step]), caption, picture])
 
 
-def backward_player(build, interval=1400, dpi=100):
+def backward_player(build, interval=1400, dpi=plot.GRAPH_PLAYER_DPI):
     """The explorer's kernel-free face: the backward walk of ``build()``, frame by frame.
 
     One frame per backward step of the graph ``build()`` returns, plus the
@@ -346,7 +342,7 @@ def backward_player(build, interval=1400, dpi=100):
     # the natural size is 1.15 in per x-unit: shrink the width (not the
     # height, which the three-line boxes need) to fit the column
     width, height = fig.get_size_inches()
-    fig.set_size_inches(min(width, 8.0), 0.85 * height + 0.35)
+    fig.set_size_inches(min(width, plot.GRAPH_PLAYER_MAX_WIDTH), 0.85 * height + 0.35)
     fig.subplots_adjust(left=0.005, right=0.995, bottom=0.01,
                         top=1 - 0.35 / fig.get_figheight())
     # Frame 1 is the start, frame k + 1 the k-th step: the same numbers as the
@@ -377,7 +373,7 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid")
 
 
 def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3, frames=24,
-                   seed=0):
+                   rng=None):
     """Train an MLP on 2-D points by full-batch gradient descent, keeping snapshots.
 
     Each step is chapter 2's training loop: forward, ``loss.backward()``
@@ -386,14 +382,10 @@ def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3,
     steps change the boundary most). Returns a dict with ``steps`` (the
     snapshot steps), ``grids`` (``plot.class_probability_grid`` at each),
     ``losses`` (the loss before every step, then the final one) and
-    ``accuracy`` (on ``X`` at the end). See chapter 2, "Explorer: width, depth and activation".
+    ``accuracy`` (on ``X`` at the end). The initial weights come from a copy
+    of ``rng`` (default ``np.random.default_rng(0)``), so the same ``rng``
+    gives the same run. See chapter 2, "Explorer: width, depth and activation".
     """
-    import numpy as np
-
-    from . import functional as F
-    from . import nn, optim, plot
-    from .tensor import Tensor
-
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
@@ -406,7 +398,7 @@ def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3,
         raise ValueError(f"train_boundary: need steps >= 1 and 2 <= frames <= steps + 1, "
                          f"got steps={steps}, frames={frames}")
     sizes = [2, *[int(w) for w in widths], int(y.max()) + 1]
-    model = nn.MLP(sizes, activation=activation, rng=np.random.default_rng(seed))
+    model = nn.MLP(sizes, activation=activation, rng=_own_rng(rng, "train_boundary"))
     opt = optim.SGD(model.parameters(), lr=lr)
     at = snapshot_steps(steps, frames)
     Xt = Tensor(X)
@@ -429,8 +421,6 @@ def train_boundary(X, y, widths=(16, 16), activation="tanh", steps=1000, lr=0.3,
 
 def _draw_run(axes, run, X, y, frame=-1, title=""):
     """Boundary at snapshot ``frame`` on axes[0], the loss curve up to it on axes[1]."""
-    from . import plot
-
     ax_b, ax_l = axes
     ax_b.clear()
     ax_l.clear()
@@ -456,9 +446,6 @@ def _loss_axis(ax, losses):
     less than a factor of five; the minor ticks keep no labels. Call it after
     plotting (``semilogy`` resets the ticks).
     """
-    import numpy as np
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     losses = np.asarray(losses, dtype=float)
     positive = losses[np.isfinite(losses) & (losses > 0)]
     decades = np.log10(positive.max() / positive.min()) if positive.size else 0.0
@@ -474,16 +461,13 @@ def _loss_axis(ax, losses):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def network_explorer(X, y, steps=600, lr=0.3, seed=0):
+def network_explorer(X, y, steps=600, lr=0.3, rng=None):
     """Live explorer: hidden width, depth and activation -> decision boundary and loss.
 
-    Every change retrains the network from the same seed (a second or two) and
+    Every change retrains the network from the same ``rng`` (a second or two) and
     redraws. Needs a Jupyter kernel; the website shows ``boundary_player``
     instead. See chapter 2, "Explorer: width, depth and activation".
     """
-    import ipywidgets as w
-    from matplotlib.figure import Figure
-
     width = w.SelectionSlider(options=[1, 2, 3, 4, 8, 16, 32, 64], value=16,
                               description="width", continuous_update=False)
     depth = w.IntSlider(value=2, min=1, max=4, description="hidden layers",
@@ -493,9 +477,8 @@ def network_explorer(X, y, steps=600, lr=0.3, seed=0):
 
     def redraw(_=None):
         run = train_boundary(X, y, widths=[width.value] * depth.value, activation=act.value,
-                             steps=steps, lr=lr, frames=2, seed=seed)
-        fig = Figure(figsize=(10, 4), dpi=80)   # not pyplot: never shown by itself
-        axes = fig.subplots(1, 2)
+                             steps=steps, lr=lr, frames=2, rng=rng)
+        fig, axes = _live_figure()
         _draw_run(axes, run, X, y, title=f"{act.value}, {depth.value} x {width.value}: ")
         fig.suptitle(f"training accuracy {run['accuracy']:.0%}")
         fig.tight_layout()
@@ -514,8 +497,6 @@ def snapshot_steps(steps, frames):
     geometric spacing would repeat a step (1, 1, 2, ...), the next step is
     taken instead, so there are always exactly ``frames`` of them.
     """
-    import numpy as np
-
     steps, frames = int(steps), int(frames)
     if not 2 <= frames <= steps + 1:
         raise ValueError(f"snapshot_steps: need 2 <= frames <= steps + 1, "
@@ -531,7 +512,7 @@ def snapshot_steps(steps, frames):
 
 
 def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=1000,
-                    frames=24, lr=0.3, seed=0):
+                    frames=24, lr=0.3, rng=None):
     """The explorer's kernel-free face: the boundary during training, frame by frame.
 
     ``run`` is a training run as ``train_boundary`` returns it (a dict with
@@ -540,21 +521,15 @@ def boundary_player(X, y, run=None, widths=(16, 16), activation="tanh", steps=10
     display it with ``IPython.display.HTML(...)``.
     See chapter 2, "Explorer: width, depth and activation".
     """
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    from . import plot
-
     if run is None:
         run = train_boundary(X, y, widths=widths, activation=activation, steps=steps, lr=lr,
-                             frames=frames, seed=seed)
+                             frames=frames, rng=rng)
     if len(run["grids"]) != len(run["steps"]):
         raise ValueError(f"boundary_player: run has {len(run['steps'])} steps but "
                          f"{len(run['grids'])} grids")
     # Draw the static parts once and update only what moves: redrawing whole
     # axes (and a tight layout) per frame costs ten times more.
-    fig = Figure(figsize=(8.4, 3.4), dpi=72)
-    ax_b, ax_l = fig.subplots(1, 2)
+    fig, (ax_b, ax_l) = _player_figure()
     # room between the panels for the loss axis's tick labels and its label
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.4)
     layers = plot.decision_boundary(ax_b, run["grids"][0], X, y)
@@ -590,58 +565,37 @@ def _training_caption(step):
 
 
 # ---------------------------------------------------------------------------
-# Chapter 3: learning rate, batch size and starting point on a surface
+# Shared by chapters 3 to 5: an update rule on a surface, live and as frames
 # ---------------------------------------------------------------------------
 
-# The surfaces the chapter-3 explorer offers, each with a learning rate that
-# shows it well and a scale for the gradient noise of a batch of one.
-DESCENT_SURFACES = {
-    "quadratic": {"make": lambda: _surfaces().quadratic(kappa=10, angle=30, L=10), "lr": 0.1,
-                  "noise": 4.0},
-    "saddle": {"make": lambda: _surfaces().saddle(), "lr": 0.1, "noise": 0.5},
-    "himmelblau": {"make": lambda: _surfaces().himmelblau(), "lr": 0.01, "noise": 20.0},
-    "six_hump_camel": {"make": lambda: _surfaces().six_hump_camel(), "lr": 0.02, "noise": 4.0},
-    "rosenbrock": {"make": lambda: _surfaces().rosenbrock(), "lr": 1e-3, "noise": 20.0},
-}
 
+def record_frames(update, surface, frames, *, start=None, steps=100, noise=0.0, rng=None,
+                  init=None, **hyper):
+    """Run an update rule on a surface once per frame. Returns a list of ``Trajectory``.
 
-def _surfaces():
-    from . import surfaces
-    return surfaces
-
-
-def descent_run(surface, lr, batch_size=None, start=None, steps=150, noise_scale=1.0, seed=0):
-    """Gradient descent on a 2-D ``surface``, with the gradient noise of a mini-batch.
-
-    ``batch_size=None`` is full-batch gradient descent (exact gradients).
-    With a batch size ``B`` each gradient gets Gaussian noise of standard
-    deviation ``noise_scale / sqrt(B)`` per coordinate: the variance falls as
-    1/B, as for a mini-batch drawn with replacement
-    (chapter 3, "What a mini-batch gradient estimates").
-    Returns ``surfaces.Trajectory(path, losses)``.
-    See chapter 3, "Explorer: learning rate, batch size and starting point".
+    ``frames`` is a list of dicts, the hyper-parameters that change from
+    frame to frame (``[{"lr": 0.01}, {"lr": 0.1}]``); ``hyper`` holds those
+    that stay (``momentum=0.9``). Each run is ``surfaces.trajectory``: it
+    starts from ``start`` (default ``surface.start``) with the rule's initial
+    state (``optim.INITS[update]``, or ``init=`` for a rule of your own;
+    ``update`` may also be an optimizer class) and takes ``steps`` steps.
+    With ``noise > 0`` each gradient gets Gaussian noise of that standard
+    deviation per coordinate, drawn from a copy of ``rng`` (default
+    ``np.random.default_rng(0)``): every frame sees the same noise, so frames
+    differ only by their settings, and the same ``rng`` gives the same runs.
     """
-    import math
-
-    import numpy as np
-
-    from . import optim
-
-    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) != batch_size
-                                   or batch_size < 1):
-        raise ValueError("descent_run: batch_size must be None or an integer >= 1, "
-                         f"got {batch_size!r}")
-    noise = 0.0 if batch_size is None else noise_scale / math.sqrt(batch_size)
-    return _surfaces().trajectory(optim.gd_step, surface, start, steps, noise=noise,
-                                  rng=np.random.default_rng(seed), lr=lr)
+    runs = []
+    for setting in frames:
+        noise_rng = _own_rng(rng, "record_frames") if noise > 0 else None
+        runs.append(surfaces.trajectory(update, surface, start, steps, init=init, noise=noise,
+                                        rng=noise_rng, **hyper, **setting))
+    return runs
 
 
-def _draw_descent(axes, surface, run, label):
-    """Contours and path on axes[0], the loss against the step on axes[1]."""
-    import numpy as np
-
-    from . import plot
-
+def draw_surface_run(axes, surface, run, label):
+    """A live explorer's picture of one run: contours and path on ``axes[0]``, the
+    loss against the step on ``axes[1]`` (the gap to ``f_min`` on a log scale
+    where the surface has ``log_levels``), and whether it diverged."""
     ax_s, ax_l = axes
     ax_s.clear()
     ax_l.clear()
@@ -668,16 +622,95 @@ def _draw_descent(axes, surface, run, label):
         ax_l.set_title(f"final f = {run.losses[-1]:.4g}", fontsize=10)
 
 
-def descent_explorer(steps=150, seed=0):
+def surface_player(surface, runs, titles, captions, alt, interval=500):
+    """The kernel-free face: one frame per run, its path on the contours and its loss.
+
+    ``runs`` are what ``record_frames`` returns; ``titles[k]`` heads frame
+    ``k``'s contour panel, ``captions[k]`` goes under it, ``alt`` describes
+    the whole for a screen reader. The contours are drawn once and each
+    frame moves only the two lines. Returns self-contained HTML (see
+    ``frames_player``): display it with ``IPython.display.HTML(...)``.
+    """
+    if not len(runs) == len(titles) == len(captions):
+        raise ValueError(f"surface_player: {len(runs)} runs, {len(titles)} titles and "
+                         f"{len(captions)} captions")
+    fig, (ax_s, ax_l) = _player_figure()
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
+    # plot_surface's legend sits inside the contours, where its star reads as a second
+    # minimum; put it under the axes instead (larger, too: 8 points is too small here).
+    ax_s.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=10, ncol=3)
+    xmin, xmax, ymin, ymax = surface.box
+    ax_s.set_xlim(xmin, xmax)
+    ax_s.set_ylim(ymin, ymax)
+    (path_line,) = ax_s.plot([], [], "o-", ms=2.5, lw=1, color=plot.PALETTE["vermillion"])
+    gaps = [np.maximum(r.losses - surface.f_min, 1e-16) for r in runs]
+    (loss_line,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"])
+    steps = len(gaps[0]) - 1
+    ax_l.set_xlim(0, steps)
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
+    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
+    fig.tight_layout()
+
+    def draw(k):
+        path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
+        loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
+        ax_s.set_title(titles[k], fontsize=10)
+        diverged = not np.all(np.isfinite(runs[k].losses))
+        ax_l.set_title("diverged" if diverged else f"after {steps} steps: {gaps[k][-1]:.2g}",
+                       fontsize=10)
+
+    return frames_player(fig, draw, len(runs), captions=captions, interval=interval, alt=alt)
+
+
+# ---------------------------------------------------------------------------
+# Chapter 3: learning rate, batch size and starting point on a surface
+# ---------------------------------------------------------------------------
+
+# The surfaces the chapter-3 explorer offers, each with a learning rate that
+# shows it well and a scale for the gradient noise of a batch of one.
+DESCENT_SURFACES = {
+    "quadratic": {"make": lambda: surfaces.quadratic(kappa=10, angle=30, L=10), "lr": 0.1,
+                  "noise": 4.0},
+    "saddle": {"make": surfaces.saddle, "lr": 0.1, "noise": 0.5},
+    "himmelblau": {"make": surfaces.himmelblau, "lr": 0.01, "noise": 20.0},
+    "six_hump_camel": {"make": surfaces.six_hump_camel, "lr": 0.02, "noise": 4.0},
+    "rosenbrock": {"make": surfaces.rosenbrock, "lr": 1e-3, "noise": 20.0},
+}
+
+
+def descent_run(surface, lr, batch_size=None, start=None, steps=150, noise_scale=1.0,
+                rng=None):
+    """Gradient descent on a 2-D ``surface``, with the gradient noise of a mini-batch.
+
+    ``batch_size=None`` is full-batch gradient descent (exact gradients).
+    With a batch size ``B`` each gradient gets Gaussian noise of standard
+    deviation ``noise_scale / sqrt(B)`` per coordinate, drawn from a copy of
+    ``rng`` (see ``record_frames``): the variance falls as 1/B, as for a
+    mini-batch drawn with replacement
+    (chapter 3, "What a mini-batch gradient estimates").
+    Returns ``surfaces.Trajectory(path, losses)``.
+    See chapter 3, "Explorer: learning rate, batch size and starting point".
+    """
+    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) != batch_size
+                                   or batch_size < 1):
+        raise ValueError("descent_run: batch_size must be None or an integer >= 1, "
+                         f"got {batch_size!r}")
+    noise = 0.0 if batch_size is None else noise_scale / math.sqrt(batch_size)
+    (run,) = record_frames(optim.gd_step, surface, [{"lr": lr}], start=start, steps=steps,
+                           noise=noise, rng=rng)
+    return run
+
+
+def descent_explorer(steps=150, rng=None):
     """Live explorer: surface, learning rate, batch size and start -> path and loss.
 
     Needs a Jupyter kernel; the website shows ``lr_player`` instead. The
-    batch size sets the gradient noise as in ``descent_run``.
+    batch size sets the gradient noise as in ``descent_run``; every redraw
+    draws it from the same copy of ``rng``.
     See chapter 3, "Explorer: learning rate, batch size and starting point".
     """
-    import ipywidgets as w
-    from matplotlib.figure import Figure
-
     names = list(DESCENT_SURFACES)
     surface_w = w.Dropdown(options=names, value="quadratic", description="surface")
     lr_w = w.FloatLogSlider(value=0.1, base=10, min=-4, max=0.5, step=0.05,
@@ -713,10 +746,10 @@ def descent_explorer(steps=150, seed=0):
         surface = state["surface"]
         spec = DESCENT_SURFACES[surface_w.value]
         run = descent_run(surface, lr_w.value, batch_w.value, (x0_w.value, y0_w.value), steps,
-                          noise_scale=spec["noise"], seed=seed)
-        fig = Figure(figsize=(10, 4), dpi=80)
+                          noise_scale=spec["noise"], rng=rng)
+        fig, axes = _live_figure()
         batch = "full batch" if batch_w.value is None else f"B = {batch_w.value}"
-        _draw_descent(fig.subplots(1, 2), surface, run, f"lr = {lr_w.value:.4g}, {batch}")
+        draw_surface_run(axes, surface, run, f"lr = {lr_w.value:.4g}, {batch}")
         fig.tight_layout()
         picture.value = _png(fig)
 
@@ -732,54 +765,23 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
 
     Defaults: the chapter's quadratic bowl (L = 10, kappa = 10) and 24
     learning rates from 0.01 to 0.21, past the stability limit 2/L = 0.2.
-    The contours are drawn once; each frame moves only the two lines.
-    Returns self-contained HTML (see ``frames_player``): display it with
-    ``IPython.display.HTML(...)``.
+    Gradient descent from ``start`` for ``steps`` steps, drawn by
+    ``surface_player``. Returns self-contained HTML (see ``frames_player``):
+    display it with ``IPython.display.HTML(...)``.
     See chapter 3, "Explorer: learning rate, batch size and starting point".
     """
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    from . import plot
-
-    bowl = surface is None
-    surface = DESCENT_SURFACES["quadratic"]["make"]() if bowl else surface
+    surface = DESCENT_SURFACES["quadratic"]["make"]() if surface is None else surface
     lrs = np.linspace(0.01, 0.21, 24) if lrs is None else np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or len(lrs) < 2 or len(lrs) > 30:
         raise ValueError("lr_player: lrs must hold 2 to 30 learning rates, "
                          f"got shape {lrs.shape}")
-    runs = [descent_run(surface, float(lr), None, start, steps) for lr in lrs]
-    fig = Figure(figsize=(8.4, 3.5), dpi=72)
-    ax_s, ax_l = fig.subplots(1, 2)
-    plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
-    # plot_surface's legend sits inside the contours, where its star reads as a second
-    # minimum; put it under the axes instead (larger, too: 8 points is too small here).
-    ax_s.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=10, ncol=3)
-    xmin, xmax, ymin, ymax = surface.box
-    ax_s.set_xlim(xmin, xmax)
-    ax_s.set_ylim(ymin, ymax)
-    (path_line,) = ax_s.plot([], [], "o-", ms=2.5, lw=1, color=plot.PALETTE["vermillion"])
-    gaps = [np.maximum(r.losses - surface.f_min, 1e-16) for r in runs]
-    (loss_line,) = ax_l.semilogy([], [], color=plot.PALETTE["blue"])
-    ax_l.set_xlim(0, steps)
-    finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
-    ax_l.set_ylim(max(finite.min(), 1e-16), finite.max() * 10)
-    ax_l.set_xlabel("step")
-    ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
+    runs = record_frames(optim.gd_step, surface, [{"lr": float(lr)} for lr in lrs],
+                         start=start, steps=steps)
     lr_max = 2 / surface.info["L"] if "L" in surface.info else None
-    fig.tight_layout()
-
-    def draw(k):
-        path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
-        loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
-        limit = f" ({lrs[k] * surface.info['L'] / 2:.2f} × 2/L)" if lr_max else ""
-        ax_s.set_title(f"lr = {lrs[k]:.3f}{limit}", fontsize=10)
-        diverged = not np.all(np.isfinite(runs[k].losses))
-        ax_l.set_title("diverged" if diverged else f"after {steps} steps: {gaps[k][-1]:.2g}",
-                       fontsize=10)
-
+    titles = [f"lr = {lr:.3f}" + (f" ({lr / lr_max:.2f} × 2/L)" if lr_max else "")
+              for lr in lrs]
     captions = [f"lr = {lr:.3f}" + (f" = {lr / lr_max:.2f} × 2/L" if lr_max else "")
                 for lr in lrs]
     alt = (f"Gradient descent on {surface.name}: the path on the contours and the loss "
            f"against the step, one frame per learning rate from {lrs[0]:.3g} to {lrs[-1]:.3g}")
-    return frames_player(fig, draw, len(lrs), captions=captions, interval=interval, alt=alt)
+    return surface_player(surface, runs, titles, captions, alt, interval=interval)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from catalogue import ch01 as catalogue  # noqa: E402 - tests/ is on sys.path
+from catalogue import ch01 as catalogue
 
 from bpcourse import check
 from bpcourse.check import CheckFailed, ch01

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from catalogue import ch03 as catalogue  # noqa: E402 - tests/ is on sys.path
+from catalogue import ch03 as catalogue
 
 from bpcourse.check import ch03
 from bpcourse.check._core import REGISTRY, rel_error

@@ -19,7 +19,8 @@ def test_descent_run_without_batch_is_plain_gradient_descent():
 def test_batch_noise_has_standard_deviation_scale_over_sqrt_b(B):
     bowl = surfaces.quadratic(kappa=10, angle=30, L=10)
     exact = widgets.descent_run(bowl, 1.0, None, (1.0, 1.0), steps=1)
-    noisy = widgets.descent_run(bowl, 1.0, B, (1.0, 1.0), steps=1, noise_scale=2.0, seed=7)
+    noisy = widgets.descent_run(bowl, 1.0, B, (1.0, 1.0), steps=1, noise_scale=2.0,
+                                rng=np.random.default_rng(7))
     xi = np.random.default_rng(7).standard_normal(2)
     assert np.allclose(noisy.path[1] - exact.path[1], -2.0 / np.sqrt(B) * xi, rtol=1e-12)
 

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from bpcourse import Tensor, Value  # noqa: E402
-from bpcourse.plot import PALETTE, draw_graph  # noqa: E402
-from bpcourse.value import backward_steps  # noqa: E402
+from bpcourse import Tensor, Value
+from bpcourse.plot import PALETTE, draw_graph
+from bpcourse.value import backward_steps
 
 
 def texts(ax):

@@ -10,7 +10,7 @@ from bpcourse.gradcheck import (
     gradcheck_module,
     numerical_grad,
     numerical_param_grads,
-    relative_error,
+    rel_error,
 )
 
 
@@ -28,9 +28,13 @@ def test_numerical_grad_on_a_transposed_view():
     np.testing.assert_allclose(g, 2 * x * np.arange(6.0).reshape(3, 2), rtol=1e-8)
 
 
-def test_relative_error_is_cs231n():
-    np.testing.assert_allclose(relative_error([1.0, 0.0], [3.0, 0.0]), [0.5, 0.0])
-    assert relative_error([1e-10], [0.0])[0] == pytest.approx(1e-2)  # floor of 1e-8
+def test_rel_error_is_cs231n():
+    assert rel_error([1.0, 0.0], [3.0, 0.0]) == 0.5                 # the largest entry
+    assert rel_error([1e-10], [0.0]) == pytest.approx(1e-2)          # floor of 1e-8
+    assert rel_error(1.0, 1.1) == pytest.approx(0.1 / 2.1, rel=1e-12)
+    assert rel_error([1.0, np.nan], [1.0, np.nan]) == 0.0            # NaN in the same place
+    assert rel_error([1.0], [np.nan]) == np.inf
+    assert rel_error(np.zeros(0), np.zeros(0)) == 0.0
 
 
 def test_correct_hand_gradient_passes():

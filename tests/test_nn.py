@@ -60,18 +60,22 @@ def test_linear_rng_and_init_options():
     c = nn.Linear(300, 400, init="xavier_normal", rng=np.random.default_rng(0))
     assert np.var(c.weight.data) == pytest.approx(2 / 700, rel=0.03)
     np.testing.assert_array_equal(c.bias.data, np.zeros(400))
-    assert nn.Linear(3, 4, bias=False).bias is None
+    assert nn.Linear(3, 4, bias=False, rng=np.random.default_rng(0)).bias is None
     with pytest.raises(ValueError, match="unknown init"):
-        nn.Linear(3, 4, init="glorot")
+        nn.Linear(3, 4, init="glorot", rng=np.random.default_rng(0))
 
 
-def test_default_rng_is_seeded_and_resettable():
-    nn.manual_seed(123)
-    a = nn.Linear(3, 4).weight.data.copy()
-    b = nn.Linear(3, 4).weight.data.copy()
-    nn.manual_seed(123)
-    np.testing.assert_array_equal(nn.Linear(3, 4).weight.data, a)
-    assert not np.array_equal(a, b)  # successive layers differ
+def test_random_weights_need_an_explicit_rng():
+    # no hidden global generator: every random layer names its rng
+    for build in (lambda: nn.Linear(3, 4), lambda: nn.MLP([2, 3, 1]),
+                  lambda: nn.ResidualBlock(3), lambda: nn.Linear(3, 4, rng=0)):
+        with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
+            build()
+    rng = np.random.default_rng(123)
+    a, b = nn.Linear(3, 4, rng=rng), nn.Linear(3, 4, rng=rng)
+    assert not np.array_equal(a.weight.data, b.weight.data)  # one rng, successive layers differ
+    again = nn.Linear(3, 4, rng=np.random.default_rng(123))
+    np.testing.assert_array_equal(again.weight.data, a.weight.data)
 
 
 def test_residual_adds_the_identity_to_the_jacobian():
