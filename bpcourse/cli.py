@@ -8,14 +8,19 @@
         turn the notebooks of a throw-away copy into learner's versions (to
         publish a `student` branch for the Binder and Colab buttons)
     bpcourse grade NOTEBOOK... [--json] [--timeout S] [--notebook-timeout S]
-        run each notebook in a fresh kernel and print a score table
+                   [--fail-under PERCENT]
+        run each notebook in a fresh kernel, check its exercises with a
+        private copy of the checks, and print a score table
 
-Grading reads what the checks displayed: each check's output carries a JSON
-record in its metadata (key ``application/vnd.bpcourse.check+json``), so
-``scores`` can score any executed notebook without running it again. The
-exercises a notebook is scored on come from the checks' registry, by chapter,
-not from the notebook: an exercise whose check cell was deleted is still
-counted, as *missing*.
+Grading does not trust what the notebook displayed. It runs the notebook in a
+fresh kernel, then checks every exercise again itself, in that kernel, with a
+private copy of ``bpcourse`` taken before the notebook ran (see
+``bpcourse/check/_grade.py``): a forged record, or a notebook that patched the
+checks it imported, gains nothing. The exercises a notebook is scored on come
+from the checks' registry, by chapter, not from the notebook: an exercise
+whose check cell was deleted is still counted, as *missing*. An exercise whose
+function was never defined is *not run*, with the reason (the cell's error
+and line, or where the notebook stopped).
 
 ``nbformat`` and ``nbclient`` (and a Jupyter kernel, ``ipykernel``) are not
 needed by the package itself; the two commands say what to install when they
@@ -27,7 +32,10 @@ import importlib
 import importlib.util
 import json
 import re
+import secrets
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -35,9 +43,11 @@ from pathlib import Path
 __all__ = ["main", "exercises_in", "expected_exercises", "chapter_of", "scores",
            "grade_notebook", "GradeError", "NOT_RUN", "MISSING"]
 
-NOT_RUN = "not run"     # its check is in the notebook, but left no record (it stopped before)
+NOT_RUN = "not run"     # its check is in the notebook, but its function was never defined
 MISSING = "missing"     # the chapter has this exercise, but no cell of the notebook checks it
 _CALL = re.compile(r"\bcheck\.(\w+)\s*\(")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_LINE = re.compile(r"(?:Cell In\[\d+\]|<ipython-input-\d+-\w+>|File <[^>]*>), line (\d+)")
 
 
 class GradeError(Exception):
@@ -120,12 +130,13 @@ def expected_exercises(nb, chapter=None):
 
 
 def scores(nb, chapter=None):
-    """One record per exercise of an *executed* notebook, from its outputs.
+    """One record per exercise of an *executed* notebook, from what it displayed.
 
-    ``[{"exercise", "name", "status", "passed", "total"}]``, one per exercise
-    of ``expected_exercises(nb, chapter)``. An exercise whose check is in the
-    notebook but left no record (the notebook stopped before it) is
-    ``"not run"``; one whose check is nowhere in it is ``"missing"``.
+    For a quick look only: a notebook can display any record it likes, so
+    ``grade_notebook`` does not use these. ``[{"exercise", "name", "status",
+    "passed", "total"}]``, one per exercise of ``expected_exercises(nb,
+    chapter)``. An exercise whose check is in the notebook but left no record
+    is ``"not run"``; one whose check is nowhere in it is ``"missing"``.
     """
     seen, called = _records(nb), exercises_in(nb)
     rows = []
@@ -138,6 +149,90 @@ def scores(nb, chapter=None):
         rows.append({key: record.get(key) for key in
                      ("exercise", "name", "status", "passed", "total")})
     return rows
+
+
+def _arguments(nb):
+    """{exercise name: the name the notebook passes to its check} (``check.x(my_x)``)."""
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for name, argument in re.findall(r"\bcheck\.(\w+)\s*\(\s*(\w+)\s*[,)]",
+                                             cell.source):
+                found.setdefault(name, argument)
+    return found
+
+
+def _cell_error(cell):
+    """``"SyntaxError: invalid syntax, at line 3: retrun x"`` for a cell whose
+    run ended in an error (not a failed check), else ""."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error" or output.get("ename") == "CheckFailed":
+            continue
+        text = f"{output.get('ename')}: {output.get('evalue')}".strip()
+        trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
+        where = _CELL_LINE.findall(trace)
+        if where:
+            number = int(where[0])      # the cell's own frame comes first
+            lines = cell.source.splitlines()
+            code = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+            text += f", at line {number} of the cell" + (f": {code}" if code else "")
+        return text
+    return ""
+
+
+def _defining_cell(nb, argument):
+    pattern = re.compile(rf"^\s*def\s+{re.escape(argument)}\s*\(", re.M)
+    return next((i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "code" and pattern.search(c.source)), None)
+
+
+def _why_not_run(nb, argument, stopped_at):
+    """Why the function ``argument`` was not there to check, in one line."""
+    index = _defining_cell(nb, argument)
+    if index is None:
+        return f"no cell defines {argument}"
+    error = _cell_error(nb.cells[index])
+    if error:
+        return f"the cell that defines {argument} (cell {index + 1}) raised {error}"
+    if stopped_at is not None and stopped_at <= index:
+        return f"the notebook stopped at cell {stopped_at + 1}, before {argument} was defined"
+    return f"{argument} was not defined when the notebook ended"
+
+
+def _snapshot():
+    """A private copy of the bpcourse package on disk: (folder, package name)."""
+    source = Path(__file__).resolve().parent
+    folder = Path(tempfile.mkdtemp(prefix="bpcourse-grade-"))
+    name = f"_bpcourse_grade_{secrets.token_hex(8)}"
+    shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder, name
+
+
+def _grading_cell(folder, name, wanted, out):
+    """The code the grader runs in the kernel after the notebook: load the
+    private copy and check each exercise with it."""
+    package = folder / name
+    return (
+        "import importlib.util as _bpg_util, sys as _bpg_sys\n"
+        f"_bpg_spec = _bpg_util.spec_from_file_location({name!r}, "
+        f"{str(package / '__init__.py')!r}, submodule_search_locations=[{str(package)!r}])\n"
+        "_bpg_module = _bpg_util.module_from_spec(_bpg_spec)\n"
+        f"_bpg_sys.modules[{name!r}] = _bpg_module\n"
+        "_bpg_spec.loader.exec_module(_bpg_module)\n"
+        f"__import__({name + '.check._grade'!r}, fromlist=['grade']).grade("
+        f"globals(), {wanted!r}, {str(out)!r})\n")
+
+
+def _verdicts(out):
+    found = {}
+    if out.exists():
+        for line in out.read_text(encoding="utf-8").splitlines():
+            try:
+                verdict = json.loads(line)
+            except ValueError:
+                continue
+            found[verdict["name"]] = verdict
+    return found
 
 
 def _one_line(err):
@@ -160,49 +255,109 @@ def _read_notebook(path):
 
 
 def grade_notebook(path, timeout=120, notebook_timeout=None):
-    """Execute ``path`` in a fresh kernel (errors allowed) and score it.
+    """Execute ``path`` in a fresh kernel (errors allowed), then check every
+    exercise of its chapter there with a private copy of the checks, and score.
 
     ``timeout``: seconds any one cell may run; ``notebook_timeout``: seconds
-    all cells together may run (None: no limit). Past either limit the run
-    stops there, and the exercises after it are "not run". Raises
-    ``GradeError`` (one line) for a notebook that cannot be read or run.
+    all the notebook's cells together may run (None: no limit). Past either
+    limit the notebook stops there (the kernel is interrupted) and its
+    exercises are checked as far as their functions were defined. Raises
+    ``GradeError`` (one line) for a notebook that cannot be read, run or
+    graded (its kernel died).
     """
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbclient.util import run_sync
+    from nbformat.v4 import new_code_cell
 
     path = Path(path)
     nb = _read_notebook(path)
+    chapter = chapter_of(nb, path)
+    exercises, called = expected_exercises(nb, chapter), exercises_in(nb)
+    arguments = _arguments(nb)
     deadline = None if not notebook_timeout else time.monotonic() + notebook_timeout
 
     def cell_timeout(cell):
         # nbclient asks before each cell: the smaller of the two limits.
-        if deadline is None:
+        if deadline is None or cell is grading:
             return timeout
         left = max(deadline - time.monotonic(), 1e-3)   # 0 would mean "no limit"
         return min(timeout, left) if timeout and timeout > 0 else left
 
+    folder, name = _snapshot()        # before the notebook runs: it cannot touch this
+    out = folder / "verdicts.jsonl"
+    wanted = [(e.name, arguments.get(e.name, e.name)) for e in exercises if e in called]
+    grading = new_code_cell(_grading_cell(folder, name, wanted, out))
     client = NotebookClient(nb, timeout=timeout, timeout_func=cell_timeout, allow_errors=True,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
-    note = ""
+    note, stopped_at, index = "", None, 0
     try:
-        client.execute()
-    except CellTimeoutError:
-        if deadline is not None and time.monotonic() >= deadline - 1e-3:
-            note = f"stopped: the notebook ran longer than {notebook_timeout:g} s in all"
-        else:
-            note = f"stopped: a cell ran longer than {timeout:g} s"
+        client.reset_execution_trackers()
+        with client.setup_kernel():
+            try:
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index,
+                                        execution_count=client.code_cells_executed + 1)
+            except CellTimeoutError:
+                stopped_at = index
+                if deadline is not None and time.monotonic() >= deadline - 1e-3:
+                    note = f"stopped: the notebook ran longer than {notebook_timeout:g} s in all"
+                else:
+                    note = f"stopped: a cell ran longer than {timeout:g} s"
+                run_sync(client.km.interrupt_kernel)()
+            if wanted:
+                nb.cells.append(grading)    # nbclient keeps the outputs in the notebook
+                try:
+                    client.execute_cell(grading, len(nb.cells) - 1)
+                except CellTimeoutError:
+                    note = (note + "; " if note else "") + (
+                        "grading stopped: a function would not stop, even when the kernel "
+                        "was interrupted")
+                finally:
+                    nb.cells.pop()
     except DeadKernelError:
-        note = "stopped: the kernel died"
+        raise GradeError(f"{path}: cannot be graded: its kernel died (at cell {index + 1}; "
+                         "os._exit, a crash, or out of memory?)") from None
     except NoSuchKernel as err:
         raise GradeError(f"{path}: no Jupyter kernel named {err.args[0]!r} to run it "
                          "(pip install ipykernel)") from None
+    except GradeError:
+        raise
     except Exception as err:   # a notebook nbclient cannot run: say so, grade the others
         raise GradeError(f"{path}: could not be run ({_one_line(err)})") from None
-    rows = scores(nb, chapter_of(nb, path))
+    finally:
+        verdicts = _verdicts(out)
+        shutil.rmtree(folder, ignore_errors=True)
+    if wanted and not verdicts and not note:
+        error = _cell_error(grading)
+        raise GradeError(f"{path}: cannot be graded: the checks could not be run in its "
+                         f"kernel ({error or 'no verdicts'})")
+    rows = [_row(e, e in called, verdicts.get(e.name), nb, arguments, stopped_at)
+            for e in exercises]
     passed = sum(row["status"] == "passed" for row in rows)
     return {"notebook": str(path), "exercises": rows, "passed": passed, "total": len(rows),
             "note": note}
+
+
+def _row(exercise, called, verdict, nb, arguments, stopped_at):
+    """One exercise's line of the score: from the grader's own verdict."""
+    row = {"exercise": exercise.id, "name": exercise.name, "status": MISSING,
+           "passed": 0, "total": 0}
+    if not called:
+        return row
+    argument = arguments.get(exercise.name, exercise.name)
+    if verdict is None or verdict["status"] == "undefined":
+        row["status"] = NOT_RUN
+        row["reason"] = (_why_not_run(nb, argument, stopped_at) if verdict else
+                         "grading did not reach it")
+        return row
+    row.update({key: verdict.get(key, row[key]) for key in ("status", "passed", "total")})
+    if verdict.get("mistake"):
+        row["mistake"] = verdict["mistake"]
+    if verdict.get("error"):
+        row["reason"] = f"its check failed to run ({verdict['error']})"
+    return row
 
 
 def _table(result):
@@ -215,7 +370,10 @@ def _table(result):
         cases = f"{row['passed']}/{row['total']} cases" if row["total"] else ""
         if row["status"] == MISSING:
             cases = f"no cell calls check.{row['name']}(...)"
-        lines.append(f"  {row['exercise']:<6} {row['name']:<28} {row['status']:<14} {cases}")
+        if row.get("reason"):
+            cases = row["reason"]
+        lines.append(f"  {row['exercise']:<6} {row['name']:<28} {row['status']:<14} {cases}"
+                     .rstrip())
     total = result["total"]
     pct = 100.0 * result["passed"] / total if total else 0.0
     lines.append(f"  score: {result['passed']}/{total} exercises passed ({pct:.0f} %)")
@@ -281,7 +439,13 @@ def _grade(args):
         print("\n\n".join(_table(r) for r in results))
         if len(results) > 1:
             print(f"\nTotal: {passed}/{total} exercises passed ({100 * score:.0f} %)")
-    return 2 if problems else 0
+    if problems:
+        return 2
+    if args.fail_under is not None and 100 * score < args.fail_under:
+        print(f"bpcourse grade: the score, {100 * score:.4g} %, is under --fail-under "
+              f"{args.fail_under:g} %", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv=None):
@@ -304,9 +468,10 @@ def main(argv=None):
     g = sub.add_parser(
         "grade", help="run notebooks and score their exercises",
         description="Run each notebook in a fresh kernel (errors allowed, so every exercise "
-                    "is scored) and print each exercise's status and a score. A notebook is "
-                    "scored on every exercise of its chapter: one whose check cell is gone "
-                    "counts as missing.")
+                    "is scored), check each exercise again with a private copy of the checks "
+                    "(what the notebook displayed does not count), and print each exercise's "
+                    "status and a score. A notebook is scored on every exercise of its "
+                    "chapter: one whose check cell is gone counts as missing.")
     g.add_argument("notebooks", nargs="+", type=Path)
     g.add_argument("--json", action="store_true", help="machine-readable output")
     g.add_argument("--timeout", type=float, default=120, metavar="S",
@@ -315,6 +480,9 @@ def main(argv=None):
     g.add_argument("--notebook-timeout", type=float, default=None, metavar="S",
                    help="seconds ALL CELLS of one notebook may run together (default: no "
                         "limit); past it the notebook stops the same way")
+    g.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
+                   help="exit with status 1 when the score of all notebooks together is "
+                        "below PERCENT (for CI); a notebook that cannot be graded gives 2")
     args = parser.parse_args(argv)
     needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
     missing = _missing(needed)

@@ -34,7 +34,7 @@ def _torch_adam(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
 @pytest.mark.parametrize("k", range(1, len(CASES) + 1))
 def test_the_checks_truth_is_pytorchs_adam(k):
     case = CASES[k - 1]
-    expected = EXERCISE._expected(case)
+    expected = EXERCISE.expected(case)
     got = _torch_adam(*case.args, **case.kwargs)
     for e, g in zip(expected[:3], got[:3], strict=True):
         assert rel_error(e, g) <= 1e-12

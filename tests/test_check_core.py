@@ -84,7 +84,7 @@ def test_the_pass_line_states_the_rule_it_passed():
     try:
         assert [e.run(e.reference).headline for e in exercises] == [
             "_toy_tol: 1/1 cases (relative error ≤ 2.5e-10)",   # its own tolerance
-            "_toy_int: 1/1 cases",                 # no float compared: no tolerance to state
+            "_toy_int: 1/1 cases (integers exact)",   # an integer: compared exactly
             "_toy_hand: 1/1 cases",                # judged by accept, which says its own rule
             "_toy_said: 1/1 cases (the exact count)"]
     finally:
@@ -455,7 +455,7 @@ def test_every_check_says_none_returned(name):
 @pytest.mark.parametrize("name", CHECKS)
 def test_every_check_rejects_nan(name):
     exercise = REGISTRY[name]
-    out = exercise._expected(exercise.case(1))
+    out = exercise.expected(exercise.case(1))
     if exercise.observe is not None:
         pytest.skip("the answer is read from the inputs")
     path = _first(out, (float, np.floating, np.ndarray))
@@ -480,7 +480,7 @@ def test_every_check_rejects_nan(name):
 @pytest.mark.parametrize("name", CHECKS)
 def test_every_check_rejects_a_list_for_an_array_and_a_wrong_shape(name):
     exercise = REGISTRY[name]
-    out = exercise._expected(exercise.case(1))
+    out = exercise.expected(exercise.case(1))
     path = _first(out, np.ndarray)
     if exercise.observe is not None or path is None:
         pytest.skip("no array in the answer")
@@ -534,3 +534,275 @@ def test_strange_values_fail_cleanly(toy_pair):
     for bad in [(np.array([object()], dtype=object)[0], 1.0), ("3", 1.0), ({"s": 4.0}, 2.0)]:
         result = toy_pair.run(lambda u, w, bad=bad: bad)
         assert result.status == FAILED and result.headline
+
+
+# ---------------------------------------------------------------------------
+# A check survives the learner's code (issue 13)
+# ---------------------------------------------------------------------------
+
+import sys  # noqa: E402
+
+
+@pytest.mark.parametrize("escape, said", [
+    (lambda: sys.exit(), "raised SystemExit (sys.exit() (or exit()) ends a program"),
+    (lambda: sys.exit("bye"), "raised SystemExit: bye"),
+    (lambda: exit(), "raised SystemExit"),
+    (lambda: (_ for _ in ()).throw(KeyboardInterrupt), "raised KeyboardInterrupt"),
+    (lambda: (_ for _ in ()).throw(GeneratorExit), "raised GeneratorExit"),
+])
+def test_an_escape_from_the_learners_function_is_reported_not_obeyed(toy, escape, said):
+    def leaves(x, a=2.0):
+        escape()
+        return a * x
+
+    with pytest.raises(CheckFailed) as info:      # CheckFailed, not SystemExit
+        toy(leaves)
+    assert said in str(info.value) and "raised an exception on case 1" in str(info.value)
+
+
+def _reciprocal(x):
+    return 1.0 / x   # the case x = 0 gives inf, with a warning under numpy's defaults
+
+
+@pytest.fixture
+def reciprocal():
+    exercise = Exercise(id="0.9", name="_toy_reciprocal", reference=_reciprocal,
+                        cases=[Case((np.array([0.0, 2.0, -4.0]),), label="a zero")],
+                        mistakes=[Mistake("x itself", "Divide.", lambda x: x.copy())])
+    yield exercise
+    REGISTRY.pop("_toy_reciprocal")
+
+
+def test_numpy_state_the_learner_changes_is_restored(reciprocal):
+    before_err, before_print = np.geterr(), np.get_printoptions()
+
+    def strict(x):
+        np.seterr(all="raise")          # the reference would raise FloatingPointError
+        np.set_printoptions(precision=1, threshold=2)
+        with np.errstate(divide="ignore"):
+            return 1.0 / x
+
+    assert reciprocal.run(strict).status == PASSED
+    assert np.geterr() == before_err and np.get_printoptions() == before_print
+
+    def strict_and_wrong(x):
+        np.seterr(all="raise")
+        np.set_printoptions(precision=1)
+        return x * 1.0
+
+    result = reciprocal.run(strict_and_wrong)        # mistakes run too: no crash
+    assert result.status == FAILED and result.mistake == "x itself"
+    assert "Got: array([ 0.,  2., -4.])" in str(result)
+    assert np.geterr() == before_err and np.get_printoptions() == before_print
+
+
+def test_the_reference_runs_under_its_own_errstate(reciprocal):
+    with np.errstate(all="raise"):            # the learner's notebook asked for it
+        assert reciprocal.expected(reciprocal.case(1))[0] == np.inf
+        assert reciprocal.run(lambda x: np.divide(1.0, x, where=x != 0,
+                                                  out=np.full_like(x, np.inf))).ok
+
+
+def test_a_bare_except_cannot_keep_a_loop_going(toy):
+    def swallows(x, a=2.0):
+        while True:
+            try:
+                sum(range(1000))
+            except:  # noqa: E722  (the learner's)
+                pass
+
+    start = time.perf_counter()
+    with pytest.raises(CheckFailed) as info:
+        toy(swallows)
+    assert time.perf_counter() - start < 0.5 + 2.0
+    assert "ran for more than 0.5 s and was stopped" in str(info.value)
+    assert sys.gettrace() is None                      # the check's tracing is gone
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_function_that_will_not_stop_gets_a_notice_in_bounded_time(toy, capsys):
+    """Nested bare excepts around a sleep defeat the stop request; within
+    NOTICE_AFTER s of the limit the learner is told how to interrupt the kernel.
+    (This one gives up by itself after 4 s, so that the test ends.)"""
+    def stubborn(x, a=2.0):
+        end = time.monotonic() + 4.0
+        while time.monotonic() < end:
+            try:
+                try:
+                    time.sleep(0.01)
+                except:  # noqa: E722
+                    pass
+            except:  # noqa: E722
+                continue
+        return a * x
+
+    start = time.monotonic()
+    result = toy.run(stubborn)
+    assert time.monotonic() - start < 6
+    err = capsys.readouterr().err
+    assert "Interrupt the kernel" in err and "bare `except:`" in err
+    assert "ran for more than 0.5 s and was stopped" in str(result)   # late is too late
+
+
+def test_a_check_run_from_a_worker_thread_is_bounded(toy):
+    """Away from the main thread, a function that swallows every stop request
+    is left behind and the check reports within a bounded time."""
+    box = {}
+
+    def deaf(x, a=2.0):
+        end = time.monotonic() + 6.0           # ends by itself, so the test leaves no thread
+        while time.monotonic() < end:
+            try:
+                time.sleep(0.005)
+            except:  # noqa: E722
+                pass
+        return a * x
+
+    worker = threading.Thread(target=lambda: box.update(result=toy.run(deaf)))
+    start = time.monotonic()
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive() and time.monotonic() - start < 5.5
+    text = str(box["result"])
+    assert "did not stop when asked" in text and "Interrupt the kernel" in text
+    time.sleep(max(0.0, 6.5 - (time.monotonic() - start)))   # let the learner's thread end
+
+
+def _keys_in_order(graph):
+    return sorted(graph)
+
+
+def _keys_observed(returned, args, kwargs, case):
+    """A verdict judged against the graph as it was passed (case.args)."""
+    (graph,) = case.args
+    return "right" if list(returned) == sorted(graph) else "wrong"
+
+
+def test_observe_and_accept_see_the_inputs_as_they_were_passed():
+    exercise = Exercise(id="0.10", name="_toy_keys", reference=_keys_in_order,
+                        cases=[Case(({"b": [1], "a": [2], "c": []},))], observe=_keys_observed)
+    seen = []
+    with_accept = Exercise(id="0.11", name="_toy_keys2", reference=_keys_in_order,
+                           cases=[Case(({"b": [1], "a": [2], "c": []},))],
+                           accept=lambda got, exp, case: seen.append(dict(case.args[0])))
+    try:
+        def consumes(graph):              # right answer, but it empties the graph
+            out = []
+            while graph:
+                out.append(min(graph))
+                del graph[min(graph)]
+            return out
+
+        assert exercise.run(consumes).ok
+        assert with_accept.run(sorted).ok and seen == [{"b": [1], "a": [2], "c": []}]
+    finally:
+        REGISTRY.pop("_toy_keys")
+        REGISTRY.pop("_toy_keys2")
+
+
+def test_an_observe_that_fails_on_the_learners_answer_is_reported_not_raised():
+    def grad_of(returned, args, kwargs):
+        return args[0]["grad"]            # the learner deleted it
+
+    exercise = Exercise(id="0.12", name="_toy_grad", reference=lambda box: box.update(grad=1.0),
+                        cases=[Case(({"x": 1.0, "grad": 0.0},))], observe=grad_of)
+    try:
+        result = exercise.run(lambda box: box.clear())
+        assert result.status == FAILED
+        assert "could not be read" in result.headline and "KeyError" in str(result)
+    finally:
+        REGISTRY.pop("_toy_grad")
+
+
+def test_a_dict_with_missing_keys_is_reported_as_missing_keys():
+    exercise = Exercise(id="0.13", name="_toy_dict", reference=lambda: {"x": 1.0, "y": 2.0},
+                        cases=[Case()])
+    try:
+        text = str(exercise.run(lambda: {"x": 1.0}))
+        assert "the result is missing the key 'y'" in text and "NaN" not in text
+        text = str(exercise.run(lambda: {"x": 1.0, "y": 2.0, "z": 0.0}))
+        assert "has the key 'z', which should not be there" in text
+        text = str(exercise.run(lambda: {"x": 1.0, "y": 2.5}))
+        assert "relative error of the result['y']" in text
+        assert exercise.run(lambda: {"y": 2.0, "x": 1.0}).ok
+    finally:
+        REGISTRY.pop("_toy_dict")
+
+
+def test_a_shape_failure_says_shapes_not_relative_error_inf(toy):
+    text = str(toy.run(lambda x, a=2.0: (a * x)[None]))
+    assert "has shape (1, 3); it should have shape (3,)" in text
+    assert "inf" not in text and "relative error" not in text
+
+
+def test_also_seen_never_repeats_a_line():
+    exercise = Exercise(id="0.14", name="_toy_twice", reference=lambda x: 2 * x,
+                        cases=[Case((1.0,)), Case((3.0,))],
+                        mistakes=[Mistake("added", "Multiply.", lambda x: x + x + 1),
+                                  Mistake("plus one", "No +1.", lambda x: 2 * x + 1),
+                                  Mistake("plus one", "No +1.", lambda x: 2.0 * x + 1),
+                                  Mistake("off by one", "No +1.", lambda x: 1 + 2 * x)])
+    try:
+        hint = exercise.run(lambda x: 2 * x + 1).hint
+        assert hint.startswith("this looks like: added.")
+        assert hint.endswith("Also seen: plus one; off by one.")
+        assert hint.count("plus one") == 1
+    finally:
+        REGISTRY.pop("_toy_twice")
+
+
+def test_a_mistake_is_named_only_if_it_reproduces_every_failing_case(toy):
+    def half_squared(x, a=2.0):       # a squared on the first case, something else after
+        return a * a * x if x.shape == (3,) else a * x + 0.5
+
+    result = toy.run(half_squared)
+    assert result.status == FAILED and result.mistake == ""
+    assert result.hint == "Return a times x."
+    assert "wrong values on 5 of 5 cases" in result.headline
+
+
+def test_integers_are_compared_exactly_and_the_pass_line_says_so():
+    count = 2**60 + 1
+    exercise = Exercise(id="0.15", name="_toy_count", reference=lambda: count, cases=[Case()])
+    try:
+        assert exercise.run(lambda: count).headline == "_toy_count: 1/1 cases (integers exact)"
+        assert exercise.run(lambda: np.int64(count)).ok
+        assert exercise.run(lambda: float(count)).status == FAILED    # 2**60: rounded
+        text = str(exercise.run(lambda: count - 1))
+        assert "must be exactly 1152921504606846977 (integers are compared exactly)" in text
+        assert "relative error" not in text
+    finally:
+        REGISTRY.pop("_toy_count")
+
+
+def test_float32_work_is_rejected_where_float64_is_asked():
+    def mean(x):
+        return float(np.mean(x))
+
+    x = np.array([0.1, 0.2, 0.3])
+    loose = Exercise(id="0.16", name="_toy_mean", reference=mean, cases=[Case((x,))])
+    strict = Exercise(id="0.17", name="_toy_mean64", reference=mean, cases=[Case((x,))],
+                      float64=True)
+
+    def in_float32(x):
+        return float(np.mean(x.astype(np.float32)))
+
+    try:
+        assert loose.run(in_float32).ok            # float32 rounding sits under 1e-7
+        result = strict.run(in_float32)
+        assert result.status == FAILED and "> tolerance 1e-09" in str(result)
+        assert strict.run(mean).headline == "_toy_mean64: 1/1 cases (float64, relative " \
+                                            "error ≤ 1e-9)"
+        text = str(loose.run(lambda x: np.float32(np.mean(x))))
+        assert "a numpy float32 number: computed in lower precision" in text
+    finally:
+        REGISTRY.pop("_toy_mean")
+        REGISTRY.pop("_toy_mean64")
+
+
+def test_the_html_comes_from_the_template(toy):
+    from bpcourse.check import _report
+    html = toy.run(lambda x, a=2.0: x.copy())._repr_html_()
+    assert html.startswith("<div class='bpcourse-check bpcourse-check-failed'")
+    assert "<b>Case</b>" in html and "$" not in html
+    assert set(_report._PARTS) == {"box", "table", "row", "note", "hint", "reproduce"}

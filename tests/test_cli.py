@@ -489,3 +489,129 @@ def test_unbalanced_markers_stop_student_with_a_message(tmp_path, capsys):
                    src / "01_x.ipynb")
     assert cli.main(["student", "--from", str(src), "--out", str(tmp_path / "s")]) == 2
     assert "01_x.ipynb, cell 1: '# BEGIN SOLUTION' on line 2 has no END" in capsys.readouterr().err
+
+
+# --- the grade cannot be fooled: it checks again, with a private copy of the checks ------
+
+
+_CHEAT = '''\
+def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Wrong (no update at all), and it patches the checks it can reach."""
+    import bpcourse.check as public
+    from bpcourse.check import _compare, _exercise
+    public.adam_step.tol = 1e9
+    _compare.rel_error = lambda *a: 0.0
+    _exercise.error = lambda e, g: 0.0
+    return theta, m, v, t + 1
+'''
+
+_SWAP = '''\
+def local_grads(op, inputs, out):
+    """Wrong (every local derivative 1), and it makes itself the reference."""
+    import bpcourse.check as public
+    public.local_grads.reference = local_grads
+    return tuple(1.0 for _ in inputs)
+'''
+
+_FORGE = '''\
+from IPython.display import publish_display_data
+from bpcourse.check import MIME
+publish_display_data({"text/plain": "✓ local_grads: 28/28 cases"}, metadata={MIME: {
+    "exercise": "1.1", "name": "local_grads", "status": "passed", "passed": 28, "total": 28}})
+'''
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A notebook that cheats three ways, executed as Jupyter would, then graded."""
+    from nbclient import NotebookClient
+    folder = tmp_path_factory.mktemp("hostile")
+    nb = new_notebook(cells=[
+        new_code_cell("from bpcourse import check\nimport numpy as np"),
+        new_code_cell(_CHEAT), new_code_cell("check.adam_step(adam_step)"),
+        new_code_cell(_SWAP), new_code_cell("check.local_grads(local_grads)"),
+        new_code_cell(_FORGE)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    path = folder / "09_hostile.ipynb"
+    nbformat.write(nb, path)
+    executed = nbformat.read(path, as_version=4)
+    NotebookClient(executed, timeout=60, allow_errors=True).execute()
+    proc = subprocess.run([str(BIN / "bpcourse"), "grade", "--json", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    return executed, proc
+
+
+def test_the_hostile_notebook_fools_its_own_displayed_records(hostile):
+    """What a notebook displays is not evidence: here every record says passed."""
+    executed, _ = hostile
+    assert [r["status"] for r in cli.scores(executed)] == ["passed", "passed"]
+
+
+def test_the_grade_checks_again_with_pristine_checks(hostile):
+    _, proc = hostile
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
+    assert [(r["name"], r["status"]) for r in rows] == [("adam_step", "failed"),
+                                                       ("local_grads", "failed")]
+    assert rows[0]["passed"] == 0 and rows[0]["total"] == 16
+    assert rows[1]["passed"] < rows[1]["total"] == 28
+
+
+def _graded(tmp_path, cells, *options):
+    nb = new_notebook(cells=[new_code_cell("from bpcourse import check"), *cells],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    path = tmp_path / "09_learner.ipynb"
+    nbformat.write(nb, path)
+    return subprocess.run([str(BIN / "bpcourse"), "grade", str(path), *options],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_cell_that_raised_is_reported_with_its_reason_and_line(tmp_path):
+    right = _solution_notebook().cells[2].source
+    proc = _graded(tmp_path, [
+        new_code_cell("import numpy as np\nx = 1\nundefined_name + 1\n\n" + right),
+        new_code_cell("check.adam_step(adam_step)"),
+        new_code_cell("def local_grads(op, inputs, out):\n    retrun 1.0,"),
+        new_code_cell("check.local_grads(local_grads)"),
+    ], "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
+    assert [r["status"] for r in rows] == ["not run", "not run"]
+    assert rows[0]["reason"] == ("the cell that defines adam_step (cell 2) raised NameError: "
+                                 "name 'undefined_name' is not defined, at line 3 of the cell: "
+                                 "undefined_name + 1")
+    assert rows[1]["reason"].startswith("the cell that defines local_grads (cell 4) raised "
+                                        "SyntaxError: invalid syntax")
+    assert rows[1]["reason"].endswith("at line 2 of the cell: retrun 1.0,")
+
+
+def test_an_escape_in_the_learners_function_cannot_end_the_grading(tmp_path):
+    proc = _graded(tmp_path, [
+        new_code_cell("def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, "
+                      "eps=1e-8):\n    import sys\n    sys.exit(3)"),
+        new_code_cell("check.adam_step(adam_step)"),
+        new_code_cell(_solution_notebook().cells[5].source),
+        new_code_cell("check.local_grads(local_grads)"),
+    ], "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
+    assert [r["status"] for r in rows] == ["failed", "passed"]
+
+
+def test_fail_under_exits_1_below_the_score(graded, tmp_path):
+    path, _ = graded                      # one of two exercises passed: 50 %
+    for limit, code in (("50", 0), ("60", 1)):
+        proc = subprocess.run([str(BIN / "bpcourse"), "grade", str(path), "--fail-under", limit],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == code, (limit, proc.stderr)
+        if code:
+            assert "the score, 50 %, is under --fail-under 60 %" in proc.stderr
+
+
+def test_a_notebook_whose_kernel_dies_cannot_be_graded(tmp_path):
+    proc = _graded(tmp_path, [new_code_cell("import os\nos._exit(1)"),
+                              new_code_cell("check.adam_step(adam_step)")], "--fail-under", "0")
+    assert proc.returncode == 2
+    assert "cannot be graded: its kernel died (at cell 2" in proc.stderr

@@ -3,7 +3,8 @@
 Each chapter's checks live in their own module (``ch01.py``, ``ch05.py``, ...)
 and register themselves by name, so every check is reachable here, in one
 flat namespace: ``check.local_grads``, ``check.adam_step``. The machinery is
-in ``_core.py``; how to write an exercise is in CONTRIBUTING.md.
+in four parts (``_exercise``, ``_running``, ``_compare``, ``_report``,
+gathered in ``_core``); how to write an exercise is in CONTRIBUTING.md.
 
     >>> from bpcourse import check
     >>> check.adam_step(adam_step)        # doctest: +SKIP
