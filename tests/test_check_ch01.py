@@ -39,14 +39,17 @@ def test_every_op_is_covered_by_fixed_and_random_cases():
     ops = [c.args[0] for c in CASES]
     assert set(ops) == set(ch01.OPS)
     assert all(ops.count(op) >= 3 for op in ch01.OPS)
-    assert any(c.args[0] == "relu" and c.args[1][0] < 0 for c in CASES[:12])
-    assert not any(c.args[0] == "relu" and c.args[1][0] == 0 for c in CASES)
+    fixed = CASES[:len(ch01._CASES)]
+    assert any(c.args[0] == "relu" and c.args[1][0] < 0 for c in fixed)
+    # the edges the text defines: relu' at exactly 0 (fixed at 0), zero inputs of *
+    assert any(c.args[0] == "relu" and c.args[1][0] == 0 for c in fixed)
+    assert any(c.args[0] == "*" and 0.0 in c.args[1] for c in fixed)
 
 
 def test_reference_passes():
     result = EXERCISE(catalogue._right)
-    assert (result.status, result.passed, result.total) == ("passed", 28, 28)
-    assert str(result).startswith("✓ local_grads: 28/28 cases")   # then the tolerance
+    assert (result.status, result.passed, result.total) == ("passed", 34, 34)
+    assert str(result).startswith("✓ local_grads: 34/34 cases")   # then the tolerance
 
 
 def test_stub_is_not_attempted():

@@ -16,7 +16,7 @@ from bpcourse import Value, check
 from bpcourse.check import ch01
 
 NAMES = ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_and_edges",
-         "three_backward_calls"]
+         "grad_after_second_pass"]
 
 
 def _t(x):
@@ -122,7 +122,10 @@ def test_count_paths_and_edges_reference(k):
     paths, edges = ch01._count_paths_and_edges(graph, output)
     assert edges == sum(len(graph[n]) for n in _reachable(graph, output))
     if "layers" in check.count_paths_and_edges.case(k).label and len(graph) > 50:
-        assert paths == 4**30 and edges == 4 + 29 * 16 + 4
+        width = len(graph["L"])
+        depth = (len(graph) - 2) // width
+        assert paths == width**depth and type(paths) is int   # exact, beyond 2**53
+        assert edges == 2 * width + (depth - 1) * width**2
     else:
         assert paths == _enumerate_paths(graph, output)
 
@@ -137,17 +140,19 @@ def test_layered_graph_counts_are_width_to_the_depth():
 # --- 1.6: the prediction is what Value (and PyTorch with retain_graph) do --------------
 
 
-def test_three_backward_calls_answer_is_what_happens():
+def test_grad_after_second_pass_answer_is_what_happens():
+    # L.backward(), then M = 2L and M.backward(): leaves add 9 + 18, L is reset
     a, b = Value(2.0), Value(0.5)
     L = (a * b + a) ** 2
-    for _ in range(3):
-        L.backward()
+    L.backward()
+    (L * 2).backward()
     ta, tb = _t(2.0), _t(0.5)
     tL = (ta * tb + ta) ** 2
-    for _ in range(3):
-        tL.backward(retain_graph=True)
+    tL.backward(retain_graph=True)
+    (tL * 2).backward()
     assert a.grad == ta.grad.item() == 27.0
-    assert ch01._three_backward_calls() == "C"
+    assert ch01._run_the_experiment() == "C"
+    assert not hasattr(ch01, "_grad_after_second_pass")
 
 
 # --- the checks: what is particular to this chapter (the generic rules: test_catalogues.py) --
@@ -157,13 +162,13 @@ def test_answers_are_not_given_away():
     result = check.grad_by_hand.run(lambda: 0.75)
     assert result.status == "failed" and "0.75 is not dL/db" in str(result)
     assert "0.7 " not in str(result) and "0.7\n" not in str(result)
-    result = check.three_backward_calls.run(lambda: "A")
-    assert "'C'" not in str(result) and "(A) 9" in result.hint
+    result = check.grad_after_second_pass.run(lambda: "A")
+    assert "'C'" not in str(result) and "(A) 18" in result.hint
 
 
 def test_choice_accepts_either_case_and_a_fraction_is_a_number():
     for answer in ["c", "C", " (c) ", "C."]:
-        assert check.three_backward_calls.run(lambda a=answer: a).status == "passed"
+        assert check.grad_after_second_pass.run(lambda a=answer: a).status == "passed"
     assert check.grad_by_hand.run(lambda: 7 / 10).status == "passed"
 
 
@@ -189,9 +194,9 @@ def test_bad_input_is_reported():
     result = check.tape_backward.run(lambda tape, values, output: {k: math.nan for k in values})
     assert result.status == "failed" and "NaN" in str(result)
 
-    result = check.three_backward_calls.run(lambda: 27)
+    result = check.grad_after_second_pass.run(lambda: 27)
     assert result.status == "failed" and "should be a str" in str(result)
-    assert check.three_backward_calls.run(lambda: "F").status == "failed"
+    assert check.grad_after_second_pass.run(lambda: "F").status == "failed"
 
     result = check.count_paths_and_edges.run(lambda graph: (1, 1))
     assert "cannot be called" in result.headline
@@ -204,3 +209,49 @@ def test_an_endless_loop_is_stopped():
 
     result = check.count_paths_and_edges.run(endless)
     assert result.status == "failed" and "timed out" in result.headline
+
+
+# --- the check judges against the arguments as they were passed ------------------------
+
+
+def _consuming_sort(graph, output):
+    """A correct order that empties the graph's lists as it goes (Kahn-like, from output)."""
+    order, stack, seen = [], [output], set()
+    while stack:
+        node = stack[-1]
+        if graph[node]:
+            x = graph[node].pop()            # consumes the input lists
+            if x not in seen:
+                stack.append(x)
+        else:
+            stack.pop()
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def _deleting_sort(graph, output):
+    order = ch01._topological_sort(graph, output)
+    for node in order:
+        del graph[node]                      # deletes nodes as it goes
+    return order
+
+
+def test_topological_sort_judged_against_the_graph_as_passed():
+    assert check.topological_sort.run(_consuming_sort).status == "passed"
+    assert check.topological_sort.run(_deleting_sort).status == "passed"
+
+
+def test_tape_output_need_not_be_the_last_entry():
+    labels = [c.label for c in check.tape_backward.cases()]
+    assert any("not the last entry" in label for label in labels)
+    result = check.tape_backward.run(catalogue.tape_seeds_last)
+    assert result.mistake == "the last entry of the tape seeded instead of output"
+
+
+def test_counts_are_compared_exactly():
+    result = check.count_paths_and_edges.run(catalogue.count_in_floats)
+    assert result.status == "failed" and "Python integers" in str(result)
+    assert "counts compared exactly" in str(check.count_paths_and_edges.run(
+        ch01._count_paths_and_edges))

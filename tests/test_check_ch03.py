@@ -130,8 +130,11 @@ def test_warmup_cosine_ends_are_where_the_text_says():
 
 
 def test_curve_answer_uses_each_rate_once():
-    assert sorted(ch03._loss_curve_lrs()) == sorted(set(ch03.CURVE_LRS))
-    assert len(ch03.CURVE_LRS) == len(ch03.CURVE_LETTERS) == 4
+    assert sorted(ch03._loss_curve_lrs()) == sorted(set(ch03.CURVE_RATES))
+    assert len(ch03.CURVE_RATES) == len(ch03.CURVE_LETTERS) == 4
+    assert list(ch03.CURVE_RATES) == sorted(ch03.CURVE_RATES)   # no pairing in a name
+    assert not hasattr(ch03, "CURVE_LRS")
+    assert tuple(ch03.rates_of_the_curves().values()) == ch03._loss_curve_lrs()
 
 
 # --- the checks: references pass, the catalogue is rejected with its hint --------------
@@ -187,10 +190,24 @@ def test_answers_by_hand_and_by_choice_are_not_given_away():
     assert result.status == "failed" and "0.25" not in str(result)
     result = REGISTRY["loss_curve_lrs"].run(catalogue.curves_small_and_good_swapped)
     assert result.status == "failed" and "2 of the 4" in str(result)
-    for lr in ch03.CURVE_LRS:           # no rate is tied to its letter in the report
+    for lr in ch03.CURVE_RATES:         # no rate is tied to its letter in the report
         assert f"{lr:g}" not in result.hint
     assert REGISTRY["stable_lr_by_hand"].run(lambda: 2 / 8).status == "passed"
-    assert REGISTRY["loss_curve_lrs"].run(lambda: list(ch03.CURVE_LRS)).status == "passed"
+    answer = list(ch03._loss_curve_lrs())
+    assert REGISTRY["loss_curve_lrs"].run(lambda: answer).status == "passed"
+
+
+def test_minibatch_report_shows_the_batches_as_lists():
+    result = REGISTRY["minibatch_indices"].run(catalogue.mb_one_batch_too_many)
+    assert result.status == "failed" and result.mistake == "an extra, empty last batch"
+    assert ", []]" in str(result)         # the learner sees the empty batch itself
+    assert "-2" not in str(result) and "-1," not in str(result)
+
+
+def test_float32_steps_are_rejected():
+    result = REGISTRY["gd_step"].run(catalogue.gd_in_float32)
+    assert result.status == "failed"
+    assert "float64" in str(REGISTRY["gd_step"].run(REGISTRY["gd_step"].reference))
 
 
 

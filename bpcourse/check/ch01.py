@@ -16,6 +16,7 @@ labels, which a learner does not see on the page.
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -60,16 +61,22 @@ def _case(op, *inputs, label=""):
 _CASES = [
     _case("+", 2.0, -3.0),
     _case("*", 2.0, -3.0, label="* at a = 2, b = -3: which derivative is which?"),
+    _case("*", 0.0, 2.5, label="* with a = 0: the derivatives are the other input, not out/a"),
+    _case("*", 4.0, 0.0, label="* with b = 0"),
     _case("**", 1.5, 3.0, label="** with x = 1.5, n = 3"),
     _case("**", 4.0, 0.5, label="** with x = 4, n = 0.5 (a square root)"),
+    _case("**", 2.5, 0.0, label="** with n = 0: x**0 = 1 is flat in x"),
+    _case("**", 1.0, 2.5, label="** at x = 1, where log x = 0"),
     _case("exp", 0.7),
     _case("log", 2.5),
+    _case("log", 1.0, label="log at x = 1, where out = log 1 = 0"),
     _case("tanh", 0.5),
     _case("tanh", -1.2),
     _case("sigmoid", 0.3),
     _case("sigmoid", -2.0),
     _case("relu", 1.5),
     _case("relu", -0.7, label="relu at a negative input"),
+    _case("relu", 0.0, label="relu at exactly 0, where the text fixes the derivative at 0"),
 ]
 
 
@@ -81,7 +88,7 @@ def _random_cases(rng):
                 inputs = (float(rng.uniform(0.2, 3.0)), float(rng.uniform(-2.0, 3.0)))
             elif op == "log":
                 inputs = (float(rng.uniform(0.1, 5.0)),)
-            elif op == "relu":   # never exactly 0, where the derivative is a convention
+            elif op == "relu":   # away from 0, which has its own fixed case
                 inputs = (float(rng.choice([-1, 1]) * rng.uniform(0.05, 3.0)),)
             else:
                 inputs = tuple(float(x) for x in rng.uniform(-3.0, 3.0, _ARITY.get(op, 1)))
@@ -89,56 +96,134 @@ def _random_cases(rng):
     return cases
 
 
-def _variant(op, wrong):
-    """The reference, except that ``op`` uses ``wrong(inputs, out)``."""
-    def local_grads(op_, inputs, out):
-        if op_ == op:
-            return tuple(wrong(inputs, out))
-        return _reference(op_, inputs, out)
-    return local_grads
+# Known mistakes: each a small function that gets one rule wrong and every
+# other rule right (it falls back on the reference).
 
 
-def _sig(x):
-    return 1.0 / (1.0 + math.exp(-x))
+def _tanh_from_input(op, inputs, out):
+    return (1 - inputs[0] ** 2,) if op == "tanh" else _reference(op, inputs, out)
+
+
+def _sigmoid_mixed(op, inputs, out):
+    return (out * (1 - inputs[0]),) if op == "sigmoid" else _reference(op, inputs, out)
+
+
+def _sigmoid_of_input(op, inputs, out):
+    return (inputs[0] * (1 - inputs[0]),) if op == "sigmoid" else _reference(op, inputs, out)
+
+
+def _power_without_minus_one(op, inputs, out):
+    if op == "**":
+        x, n = inputs
+        return (n * x**n, out * math.log(x))
+    return _reference(op, inputs, out)
+
+
+def _exponent_without_log(op, inputs, out):
+    if op == "**":
+        x, n = inputs
+        return (n * x ** (n - 1), out)
+    return _reference(op, inputs, out)
+
+
+def _exponent_constant(op, inputs, out):
+    if op == "**":
+        x, n = inputs
+        return (n * x ** (n - 1), 0.0)
+    return _reference(op, inputs, out)
+
+
+def _product_swapped(op, inputs, out):
+    return (inputs[0], inputs[1]) if op == "*" else _reference(op, inputs, out)
+
+
+def _product_over_input(op, inputs, out):
+    if op == "*":
+        a, b = np.float64(inputs[0]), np.float64(inputs[1])
+        return (float(out / a), float(out / b))
+    return _reference(op, inputs, out)
+
+
+def _relu_always_one(op, inputs, out):
+    return (1.0,) if op == "relu" else _reference(op, inputs, out)
+
+
+def _relu_one_at_zero(op, inputs, out):
+    return (1.0 if inputs[0] >= 0 else 0.0,) if op == "relu" else _reference(op, inputs, out)
+
+
+def _relu_is_relu(op, inputs, out):
+    return (out,) if op == "relu" else _reference(op, inputs, out)
+
+
+def _log_is_log(op, inputs, out):
+    return (out,) if op == "log" else _reference(op, inputs, out)
+
+
+def _log_from_output(op, inputs, out):
+    if op == "log":
+        return (float(1 / np.float64(out)),)
+    return _reference(op, inputs, out)
+
+
+def _exp_power_rule(op, inputs, out):
+    return (inputs[0] * math.exp(inputs[0] - 1),) if op == "exp" else _reference(op, inputs, out)
+
+
+def _sum_is_inputs(op, inputs, out):
+    return (inputs[0], inputs[1]) if op == "+" else _reference(op, inputs, out)
 
 
 _MISTAKES = [
     Mistake("tanh' written with the input: 1 − x²",
             "d tanh(x)/dx = 1 − tanh²(x): square the output `out`, not the input.",
-            _variant("tanh", lambda i, o: (1 - i[0] ** 2,))),
+            _tanh_from_input),
     Mistake("sigmoid' written as σ(x)(1 − x)",
             "dσ/dx = σ(x)(1 − σ(x)): both factors are the output `out`.",
-            _variant("sigmoid", lambda i, o: (o * (1 - i[0]),))),
+            _sigmoid_mixed),
     Mistake("sigmoid' written as x(1 − x)",
             "dσ/dx = σ(x)(1 − σ(x)), with σ(x) = out, not x.",
-            _variant("sigmoid", lambda i, o: (i[0] * (1 - i[0]),))),
+            _sigmoid_of_input),
     Mistake("power rule without the n − 1",
             "d xⁿ/dx = n·x^(n−1): the exponent drops by one.",
-            _variant("**", lambda i, o: (i[1] * i[0] ** i[1], o * math.log(i[0])))),
+            _power_without_minus_one),
     Mistake("∂xⁿ/∂n missing the log",
             "As a function of the exponent, xⁿ = e^(n log x), so ∂xⁿ/∂n = xⁿ·log x.",
-            _variant("**", lambda i, o: (i[1] * i[0] ** (i[1] - 1), o))),
+            _exponent_without_log),
     Mistake("exponent treated as a constant",
             "Both x and n are inputs of **: ∂xⁿ/∂n = xⁿ·log x is not 0.",
-            _variant("**", lambda i, o: (i[1] * i[0] ** (i[1] - 1), 0.0))),
+            _exponent_constant),
     Mistake("product rule swapped: d(a·b)/da = a",
             "d(a·b)/da = b and d(a·b)/db = a: each input's derivative is the *other* input.",
-            _variant("*", lambda i, o: (i[0], i[1]))),
+            _product_swapped),
+    Mistake("product's derivatives computed as out/a and out/b",
+            "out/a equals b only when a ≠ 0; at a = 0 it divides by zero. Take the other "
+            "input itself: (b, a).",
+            _product_over_input),
+    Mistake("relu' at 0 taken as 1",
+            "The text fixes relu'(0) = 0, as PyTorch does: the derivative is 1 only for "
+            "x > 0 (compare with >, not >=).",
+            _relu_one_at_zero),
     Mistake("relu' wrong at negative inputs",
             "relu(x) = max(0, x) is flat for x < 0, so its derivative there is 0.",
-            _variant("relu", lambda i, o: (1.0,))),
+            _relu_always_one),
     Mistake("relu' written as relu(x)",
             "The derivative of max(0, x) is 1 for x > 0 and 0 otherwise, not the output.",
-            _variant("relu", lambda i, o: (o,))),
+            _relu_is_relu),
     Mistake("log' written as log x",
             "d log(x)/dx = 1/x: the derivative of the logarithm is not the logarithm.",
-            _variant("log", lambda i, o: (o,))),
+            _log_is_log),
+    Mistake("log' computed from the output: 1/out",
+            "d log(x)/dx = 1/x is written with the input x = inputs[0], not with "
+            "out = log x (at x = 1, out is 0). Only exp, tanh and sigmoid are cheaper "
+            "from `out`.",
+            _log_from_output),
     Mistake("exp' from the power rule: x·e^(x−1)",
             "e^x is not a power of x: its derivative is e^x itself, which is `out`.",
-            _variant("exp", lambda i, o: (i[0] * math.exp(i[0] - 1),))),
+            _exp_power_rule),
     Mistake("sum rule: derivatives equal to the inputs",
             "d(a + b)/da = 1 and d(a + b)/db = 1, whatever a and b are.",
-            _variant("+", lambda i, o: (i[0], i[1]))),
+            _sum_is_inputs),
 ]
 
 local_grads = Exercise(
@@ -148,7 +233,9 @@ local_grads = Exercise(
     cases=_CASES,
     random_cases=_random_cases,
     mistakes=_MISTAKES,
-    hint="Write each rule down on paper first, then use `out` where the rule uses the output.",
+    hint="Write each rule down on paper first, then code it as written: with `out` where "
+         "the rule is written with the output (exp, tanh, sigmoid), with the inputs "
+         "everywhere else.",
     doc='See chapter 1, "Local derivatives".',
 )
 
@@ -159,11 +246,11 @@ local_grads = Exercise(
 # 1.3 topological_sort       any valid order is accepted (judged by its rules)
 # 1.4 tape_backward          debug: a backward pass that overwrites
 # 1.5 count_paths_and_edges  the sum-over-paths terms against backward's work
-# 1.6 three_backward_calls   predict-then-run: leaves accumulate across passes
+# 1.6 grad_after_second_pass predict-then-run: leaves accumulate, intermediates reset
 # ===========================================================================
 
 __all__ += ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_and_edges",
-            "three_backward_calls"]
+            "grad_after_second_pass"]
 # ---------------------------------------------------------------------------
 # 1.2 grad_by_hand() -> float
 # ---------------------------------------------------------------------------
@@ -172,6 +259,30 @@ __all__ += ["grad_by_hand", "topological_sort", "tape_backward", "count_paths_an
 def _grad_by_hand():
     """dL/db for u = a b, v = u + b^2, L = log v at a = 3, b = 2: (a + 2b) / v = 0.7."""
     return (3 + 2 * 2) / 10
+
+
+def _hand_only_through_u():
+    return 3 / 10
+
+
+def _hand_only_through_square():
+    return 4 / 10
+
+
+def _hand_no_log():
+    return 7.0
+
+
+def _hand_square_rule_wrong():
+    return (3 + 2) / 10
+
+
+def _hand_wrong_variable():
+    return 2 / 10
+
+
+def _hand_log_not_differentiated():
+    return 7 * math.log(10)
 
 
 _accept_hand = accept_hidden_number(
@@ -188,26 +299,26 @@ grad_by_hand = Exercise(
         Mistake("the path through b**2 is missing",
                 "0.3 = a / v counts only the path b -> u -> v -> L. b is used twice: add "
                 "the path b -> b**2 -> v -> L, whose local derivatives are 2b, 1 and 1/v.",
-                lambda: 3 / 10),
+                _hand_only_through_u),
         Mistake("the path through u = a*b is missing",
                 "0.4 = 2b / v counts only the path through b**2. b also reaches v through "
                 f"u = a*b, with local derivative du/db = a: add that path {_SEE_PATHS}.",
-                lambda: 4 / 10),
+                _hand_only_through_square),
         Mistake("the derivative of log is missing",
                 "7 = a + 2b is dv/db. L = log(v) adds one more link to every path: "
                 "dL/dv = 1/v = 1/10.",
-                lambda: 7.0),
+                _hand_no_log),
         Mistake("d(b**2)/db taken as b",
                 "The local derivative of b**2 is 2b = 4, not b (the power rule, "
                 "section 1.3).",
-                lambda: (3 + 2) / 10),
+                _hand_square_rule_wrong),
         Mistake("dL/da instead of dL/db",
                 "0.2 = b / v is the gradient with respect to a. The exercise asks for b.",
-                lambda: 2 / 10),
+                _hand_wrong_variable),
         Mistake("log's derivative taken as log(v)",
                 "d log(v)/dv = 1/v, not log(v): the local derivative from the table of "
                 "section 1.3.",
-                lambda: 7 * np.log(10)),
+                _hand_log_not_differentiated),
     ],
     hint="List the paths from b to L; multiply the local derivatives along each path and "
          f"add the paths {_SEE_PATHS}.",
@@ -218,8 +329,9 @@ grad_by_hand = Exercise(
 # ---------------------------------------------------------------------------
 # 1.3 topological_sort(graph, output) -> list of node names
 # ---------------------------------------------------------------------------
-# Many orders are valid, so the check compares a verdict on the order, not the
-# order itself: "a valid topological order", or the first rule it breaks.
+# Many orders are valid, so the check judges the order by its rules (accept),
+# against the graph as it was passed in (the learner's function may consume
+# it), and names a mistake only when it gives exactly the learner's order.
 
 _VALID = "a valid topological order"
 
@@ -245,37 +357,60 @@ def _visit(graph, start, order, seen):
             stack.extend((x, False) for x in graph[node] if x not in seen)
 
 
+class _Order:
+    """What the function returned, as an order: compared exactly, shown as a list."""
+
+    def __init__(self, returned):
+        self.returned = list(returned) if isinstance(returned, (list, tuple)) else returned
+
+    def __repr__(self):
+        return repr(self.returned)
+
+
+def _as_order(returned, args, kwargs):
+    return _Order(returned)
+
+
+def _accept_order(got, expected, case):
+    """None for a valid order of the graph as passed in; else the first rule broken."""
+    verdict = _topo_verdict(got.returned, case.args, case.kwargs)
+    return None if verdict == _VALID else verdict
+
+
 def _topo_verdict(order, args, kwargs):
     """The first rule ``order`` breaks, in words, or _VALID."""
     graph, output = args
     if not isinstance(order, (list, tuple)):
         return f"not a list (got {type(order).__name__})"
     try:
-        return _topo_rules(order, graph, output)
+        return _topo_rules(list(order), graph, output)
     except TypeError:  # unhashable entries: not node names
         return "not a list of node names"
 
 
 def _topo_rules(order, graph, output):
     needed = set(_topological_sort(graph, output))
-    if len(set(order)) < len(order):
-        return "a node appears more than once"
-    if set(order) - needed:
-        return "extra nodes: it lists nodes that output does not depend on"
+    repeated = [n for n in dict.fromkeys(order) if order.count(n) > 1]
+    if repeated:
+        return f"a node appears more than once: {repeated[0]!r}"
+    extra = [n for n in order if n not in needed]
+    if extra:
+        return (f"extra nodes: {extra[0]!r} is in the list, but output does not depend "
+                "on it")
     missing = needed - set(order)
     if missing:
         leaves = {n for n in missing if not graph[n]}
-        return "leaves are missing" if leaves == missing else "nodes are missing"
-    if _in_order(order, graph):
-        return _VALID
-    if _in_order(order[::-1], graph):
-        return "reversed: every node comes before its inputs, the output first"
-    return "a node comes before one of its inputs"
-
-
-def _in_order(order, graph):
+        kind = "leaves are missing" if leaves == missing else "nodes are missing"
+        return f"{kind}: {sorted(missing)[0]!r} is not in the list"
     position = {n: i for i, n in enumerate(order)}
-    return all(position[x] < position[n] for n in order for x in graph[n])
+    late = [(n, x) for n in order for x in graph[n] if position[x] > position[n]]
+    if not late:
+        return _VALID
+    if all(position[x] > position[n] for n in order for x in graph[n]):
+        return "reversed: every node comes before its inputs, the output first"
+    node, x = late[0]
+    return (f"a node comes before one of its inputs: {node!r} (position {position[node]}) "
+            f"comes before its input {x!r} (position {position[x]})")
 
 
 def _topo_cases(rng):
@@ -329,21 +464,29 @@ def _topo_whole_dict(graph, output):
     return order
 
 
-def _topo_preorder(graph, output, first_input_first=False):
-    # appends a node when it is first reached, before its inputs
+def _topo_preorder(graph, output):
+    # appends a node when it is first reached, before its inputs (last input first)
     order, seen, stack = [], set(), [output]
     while stack:
         node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
-        stack.extend(reversed(graph[node]) if first_input_first else graph[node])
+        if node not in seen:
+            seen.add(node)
+            order.append(node)
+            stack.extend(graph[node])
     return order
+
+
+def _topo_preorder_first_input_first(graph, output):
+    # the same pre-order, visiting a node's inputs in the order they are listed
+    return _topo_preorder({node: inputs[::-1] for node, inputs in graph.items()}, output)
 
 
 # deeper than Python's default recursion limit (1,000 frames)
 _CHAIN = {"x0": [], **{f"x{i}": [f"x{i - 1}"] for i in range(1, 2000)}}
+
+_PREORDER_HINT = ("Appending a node when it is first reached (pre-order) puts it before its "
+                  "inputs. Append it only after all of its inputs have been appended "
+                  "(post-order): push (node, True) back on the stack before its inputs.")
 
 topological_sort = Exercise(
     id="1.3", name="topological_sort", reference=_topological_sort,
@@ -359,12 +502,14 @@ topological_sort = Exercise(
              label="the worked example, listed output first"),
         Case(({"x": [], "p": ["x"], "q": ["x"], "L": ["p", "q"]}, "L"),
              label="a diamond: x feeds p and q, both feed L"),
+        Case(({"a": []}, "a"), label="the output is a leaf: the list is just ['a']"),
     ],
     random_cases=lambda rng: [*_topo_cases(rng),
                               Case((_CHAIN, "x1999"),
                                    label="a chain 2,000 nodes deep: a recursive walk "
                                          "exceeds Python's recursion limit (section 1.6)")],
-    observe=_topo_verdict,
+    observe=_as_order,
+    accept=_accept_order,
     mistakes=[
         Mistake("no record of visited nodes",
                 "A shared node is reached once per use and appended each time. Keep a set "
@@ -384,15 +529,13 @@ topological_sort = Exercise(
                 "the search at `output`, not at every key of the dictionary.",
                 _topo_whole_dict),
         # pre-order, in both orders of visiting a node's inputs (same name and hint)
-        *(Mistake("a node appended before its inputs",
-                  "Appending a node when it is first reached (pre-order) puts it before its "
-                  "inputs. Append it only after all of its inputs have been appended "
-                  "(post-order): push (node, True) back on the stack before its inputs.",
-                  lambda g, o, first=first: _topo_preorder(g, o, first))
-          for first in (False, True)),
+        Mistake("a node appended before its inputs", _PREORDER_HINT, _topo_preorder),
+        Mistake("a node appended before its inputs", _PREORDER_HINT,
+                _topo_preorder_first_input_first),
     ],
     hint="Start at `output`, follow inputs, and append a node only after all of its "
-         "inputs have been appended, each node once.",
+         "inputs have been appended, each node once. A node is done only when it is "
+         "popped the second time: mark it seen when you expand it, not when you push it.",
     doc="Return a list of node names, each once, every node after its inputs.",
 )
 
@@ -402,27 +545,91 @@ topological_sort = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _tape_backward(tape, values, output, *, accumulate=("add", "mul", "tanh"), seed=1.0,
-                   reverse=True, mul_swapped=False, tanh_from_input=False):
-    """d values[output] / d node for every node; the keyword arguments make the mistakes."""
+def _tape_backward(tape, values, output):
+    """d values[output] / d node for every node: seed 1, walk the tape backwards, add."""
     grads = {name: 0.0 for name in values}
-    grads[output] = seed
-    for out, op, inputs in (reversed(tape) if reverse else tape):
-        g = grads[out]
-        if op == "add":
-            updates = [(x, g) for x in inputs]
-        elif op == "mul":
-            x, y = inputs
-            dx, dy = (values[x], values[y]) if mul_swapped else (values[y], values[x])
-            updates = [(x, dx * g), (y, dy * g)]
-        elif op == "tanh":
-            (x,) = inputs
-            t = float(np.tanh(values[x])) if not tanh_from_input else values[x]
-            updates = [(x, (1 - t * t) * g)]
-        else:
-            raise ValueError(f"tape_backward: unknown op {op!r} in the tape")
-        for name, c in updates:
-            grads[name] = grads[name] + c if op in accumulate else c
+    grads[output] = 1.0
+    for out, op, inputs in reversed(tape):
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] += local * grads[out]
+    return grads
+
+
+def _tape_locals(op, inputs, values, out):
+    """(input, local derivative) for one entry of the tape."""
+    if op == "add":
+        return [(x, 1.0) for x in inputs]
+    if op == "mul":
+        x, y = inputs
+        return [(x, values[y]), (y, values[x])]
+    if op == "tanh":
+        return [(inputs[0], 1 - values[out] ** 2)]
+    raise ValueError(f"tape_backward: unknown op {op!r} in the tape")
+
+
+# Known mistakes: the reference with one thing changed.
+
+
+def _tape_overwrites(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    grads[output] = 1.0
+    for out, op, inputs in reversed(tape):
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] = local * grads[out]
+    return grads
+
+
+def _tape_mul_overwrites(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    grads[output] = 1.0
+    for out, op, inputs in reversed(tape):
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] = local * grads[out] + (0.0 if op == "mul" else grads[x])
+    return grads
+
+
+def _tape_forwards(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    grads[output] = 1.0
+    for out, op, inputs in tape:
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] += local * grads[out]
+    return grads
+
+
+def _tape_unseeded(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    for out, op, inputs in reversed(tape):
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] += local * grads[out]
+    return grads
+
+
+def _tape_seeds_last_entry(tape, values, output):
+    return _tape_backward(tape, values, tape[-1][0])
+
+
+def _tape_mul_swapped(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    grads[output] = 1.0
+    for out, op, inputs in reversed(tape):
+        pairs = _tape_locals(op, inputs, values, out)
+        if op == "mul":
+            (x, dx), (y, dy) = pairs
+            pairs = [(x, dy), (y, dx)]
+        for x, local in pairs:
+            grads[x] += local * grads[out]
+    return grads
+
+
+def _tape_tanh_from_input(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    grads[output] = 1.0
+    for out, op, inputs in reversed(tape):
+        for x, local in _tape_locals(op, inputs, values, out):
+            if op == "tanh":
+                local = 1 - values[x] ** 2
+            grads[x] += local * grads[out]
     return grads
 
 
@@ -475,6 +682,9 @@ def _tape_case(tape, leaves, label):
     return Case((tape, values, tape[-1][0]), label=label)
 
 
+_TAPE_MORE = [("c", "mul", ("a", "a")), ("b", "add", ("c", "a")), ("e", "tanh", ("b",)),
+              ("f", "mul", ("e", "a"))]
+
 tape_backward = Exercise(
     id="1.4", name="tape_backward", reference=_tape_backward,
     cases=[
@@ -487,6 +697,12 @@ tape_backward = Exercise(
         _tape_case([("u", "mul", ("w", "x")), ("z", "add", ("u", "w")), ("o", "tanh", ("z",)),
                     ("L", "mul", ("o", "w"))], {"w": 0.7, "x": -1.2},
                    "L = tanh(w*x + w) * w: w used three times"),
+        Case((_TAPE_MORE, _tape_forward(_TAPE_MORE, {"a": 0.5}), "b"),
+             label="output b is not the last entry: the entries after it do not count"),
+        _tape_case([("u", "mul", ("a", "c")), ("v", "mul", ("a", "d")), ("L", "add", ("u", "v"))],
+                   {"a": 2.0, "c": 1.0000001, "d": -1.0},
+                   "dL/da = c + d = 1e-7: two contributions that nearly cancel (float64 "
+                   "keeps them; float32 rounds c to 1)"),
     ],
     random_cases=_tape_cases,
     observe=_tape_observe,
@@ -494,29 +710,35 @@ tape_backward = Exercise(
         Mistake("gradients overwritten instead of accumulated",
                 "`grads[x] = ...` keeps only the last contribution to a node used twice. "
                 f"Every operation must add: `grads[x] += ...` {_SEE_ACCUMULATE}.",
-                lambda *a: _tape_backward(*a, accumulate=())),
+                _tape_overwrites),
         Mistake("`mul` still overwrites",
                 "`grads[x] = values[y] * g` in `mul` loses a*a's first contribution "
                 "and any earlier one. Use `+=` there too.",
-                lambda *a: _tape_backward(*a, accumulate=("add", "tanh"))),
+                _tape_mul_overwrites),
         Mistake("the tape walked forwards",
                 "A node may pass its gradient on only when it is complete: walk the tape "
                 "from the end, `reversed(tape)`.",
-                lambda *a: _tape_backward(*a, reverse=False)),
+                _tape_forwards),
         Mistake("the output's gradient is not seeded",
                 "Every gradient starts from dL/dL = 1: set `grads[output] = 1.0` before "
                 "the loop (after creating the zeros, not before).",
-                lambda *a: _tape_backward(*a, seed=0.0)),
+                _tape_unseeded),
+        Mistake("the last entry of the tape seeded instead of output",
+                "`output` need not be the last entry of the tape: seed "
+                "`grads[output] = 1.0`. Entries computed after it do not change it, and "
+                "their gradients stay 0.",
+                _tape_seeds_last_entry),
         Mistake("mul's local derivatives swapped",
                 "d(x*y)/dx = y: x's contribution is values[y] * g, not values[x] * g.",
-                lambda *a: _tape_backward(*a, mul_swapped=True)),
+                _tape_mul_swapped),
         Mistake("tanh's derivative from the input",
                 "The tape stores the output o = tanh(x) in values[out]; the local "
                 "derivative is 1 - o**2, not 1 - x**2.",
-                lambda *a: _tape_backward(*a, tanh_from_input=True)),
+                _tape_tanh_from_input),
     ],
     hint="Compare each operation's update with the rule u.grad += local derivative * "
          f"v.grad, walking the tape backwards {_SEE_BACKWARD}.",
+    rule="relative error ≤ 1e-7: float64 arithmetic",
     doc="Return a dict {node: gradient} for every node in values.",
 )
 
@@ -526,27 +748,57 @@ tape_backward = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _count_paths_and_edges(graph, output, *, multiplicity=True, count="edges",
-                           starts="leaves", reachable=True):
+def _count_paths_and_edges(graph, output):
     """Paths from the leaves to output (the terms of the sum over paths) and the edges
-    the backward pass uses."""
+    the backward pass uses, as exact integers."""
     order = _topological_sort(graph, output)
     paths = {}
     for node in order:
-        inputs = graph[node] if multiplicity else list(dict.fromkeys(graph[node]))
-        from_inputs = sum(paths[x] for x in inputs)
-        if starts == "every node":
-            paths[node] = from_inputs + 1
-        else:
-            paths[node] = from_inputs if graph[node] else 1
-    nodes = order if reachable else list(graph)
-    if count == "edges":
-        edges = sum(len(graph[n]) for n in nodes)
-    elif count == "distinct edges":
-        edges = sum(len(set(graph[n])) for n in nodes)
-    else:
-        edges = len(nodes)
-    return paths[output], edges
+        paths[node] = sum(paths[x] for x in graph[node]) if graph[node] else 1
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
+def _count_nodes_not_edges(graph, output):
+    paths, _ = _count_paths_and_edges(graph, output)
+    return paths, len(_topological_sort(graph, output))
+
+
+def _count_distinct_inputs(graph, output):
+    distinct = {n: list(dict.fromkeys(inputs)) for n, inputs in graph.items()}
+    return _count_paths_and_edges(distinct, output)
+
+
+def _count_paths_from_every_node(graph, output):
+    order = _topological_sort(graph, output)
+    paths = {}
+    for node in order:
+        paths[node] = sum(paths[x] for x in graph[node]) + 1
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
+def _count_edges_of_whole_dict(graph, output):
+    paths, _ = _count_paths_and_edges(graph, output)
+    return paths, sum(len(inputs) for inputs in graph.values())
+
+
+def _count_paths_once_per_input(graph, output):
+    distinct = {n: list(dict.fromkeys(inputs)) for n, inputs in graph.items()}
+    return _count_paths_and_edges(distinct, output)[0], _count_paths_and_edges(graph, output)[1]
+
+
+def _accept_counts(got, expected, case):
+    """Counts are integers: compared exactly (a float cannot hold 3**38 exactly)."""
+    for what, g, e in zip(("paths", "edges"), got, expected, strict=True):
+        if isinstance(g, numbers.Integral) and int(g) == e:
+            continue
+        if not isinstance(g, numbers.Integral) and float(g) == e:
+            continue
+        if not isinstance(g, numbers.Integral) and abs(float(g) - e) <= 1e-6 * e:
+            return (f"{what} = {g!r} is a rounded count: compute with Python integers "
+                    "(int), which are exact at any size; a float (or a numpy array) "
+                    "keeps only about 16 digits.")
+        return f"{what} = {g!r} is not the number of {what} of this graph"
+    return None
 
 
 def _layered(width, depth):
@@ -584,31 +836,35 @@ count_paths_and_edges = Exercise(
                "L": ["w"]}, "L"),
              label="z is in the graph but L does not depend on it"),
         Case((_layered(3, 4), "L"), label="4 layers of width 3: 3**4 = 81 paths"),
+        Case(({"a": []}, "a"), label="the output is a leaf: 1 path (the empty one), 0 edges"),
+        Case((_layered(3, 38), "L"),
+             label="38 layers of width 3: 3**38 paths, more than a float holds exactly"),
     ],
     random_cases=_count_cases,
     returns=("paths", "edges"),
+    accept=_accept_counts,
+    rule="counts compared exactly, as integers",
     mistakes=[
         Mistake("nodes counted instead of edges",
                 "The backward pass does one multiply-add per *edge* (each input of each "
                 "node), not one per node: edges = sum of len(graph[node]).",
-                lambda g, o: _count_paths_and_edges(g, o, count="nodes")),
+                _count_nodes_not_edges),
         Mistake("a repeated input counted once",
                 "In b = a + a there are two edges from a to b, and two paths: the chain "
                 "rule adds both (section 1.5). Count the inputs with repetition.",
-                lambda g, o: _count_paths_and_edges(g, o, multiplicity=False,
-                                                    count="distinct edges")),
+                _count_distinct_inputs),
         Mistake("paths counted from every node, not only the leaves",
                 f"A term of the sum over paths {_SEE_PATHS} starts at a leaf. An inner "
                 "node gets the paths of its inputs, and no path of its own.",
-                lambda g, o: _count_paths_and_edges(g, o, starts="every node")),
+                _count_paths_from_every_node),
         Mistake("edges of nodes the output does not use",
                 "Count only the edges among the nodes `output` depends on (those in its "
                 "topological order), not every entry of the dictionary.",
-                lambda g, o: _count_paths_and_edges(g, o, reachable=False)),
+                _count_edges_of_whole_dict),
         Mistake("paths counted once per distinct input",
                 "Repeated inputs are separate edges and give separate paths: sum the "
                 "path counts over graph[node] with repetition.",
-                lambda g, o: _count_paths_and_edges(g, o, multiplicity=False)),
+                _count_paths_once_per_input),
     ],
     hint="paths[node] = sum of paths[x] over the inputs x (1 for a leaf), in topological "
          "order; edges = sum of len(graph[node]) over the same nodes.",
@@ -617,13 +873,40 @@ count_paths_and_edges = Exercise(
 
 
 # ---------------------------------------------------------------------------
-# 1.6 three_backward_calls() -> "A" | "B" | "C" | "D" | "E"
+# 1.6 grad_after_second_pass() -> "A" | "B" | "C" | "D" | "E"
 # ---------------------------------------------------------------------------
+# The answer is not written here: the reference runs the experiment the
+# exercise describes, with the engine, and reads off the option it matches.
 
 
-def _three_backward_calls():
-    """Leaves accumulate: three passes give 3 x 9 = 27."""
-    return "C"
+def _run_the_experiment():
+    """a.grad after L.backward(), then M = 2 * L and M.backward(), as an option letter."""
+    a, b = Value(2.0), Value(0.5)
+    L = (a * b + a) ** 2            # the worked example: dL/da = 9
+    try:
+        L.backward()
+        M = L * 2
+        M.backward()
+    except Exception:   # noqa: BLE001 - option E: "an error"
+        return "E"
+    options = {9.0: "B", 18.0: "A", 27.0: "C"}
+    return options.get(a.grad, "D" if a.grad > 27.0 else "?")
+
+
+def _says_a():
+    return "A"
+
+
+def _says_b():
+    return "B"
+
+
+def _says_d():
+    return "D"
+
+
+def _says_e():
+    return "E"
 
 
 def _letter(returned, args, kwargs):
@@ -638,28 +921,29 @@ def _accept_choice(got, expected, case):
     return None if got == expected else f"({got}) is not what happens."
 
 
-three_backward_calls = Exercise(
-    id="1.6", name="three_backward_calls", reference=_three_backward_calls,
-    cases=[Case((), label="L = (a*b + a)**2, L.backward() called three times")],
+grad_after_second_pass = Exercise(
+    id="1.6", name="grad_after_second_pass", reference=_run_the_experiment,
+    cases=[Case((), label="L.backward(), then M = L * 2 and M.backward()")],
     observe=_letter,
     accept=_accept_choice,
     mistakes=[
-        Mistake("(A) 9",
+        Mistake("(A) 18",
                 "backward() adds into the leaves' gradients, it does not overwrite them: "
-                "that is what lets you sum gradients over several passes.",
-                lambda: "A"),
-        Mistake("(B) 18",
-                "Every call adds the full gradient 9 to a.grad, the first one included.",
-                lambda: "B"),
+                "the 9 from L's pass is still in a.grad when M's pass adds its 18.",
+                _says_a),
+        Mistake("(B) 9",
+                "M = 2L depends on a through L, so M's pass reaches a too: it sends "
+                "dM/da = 2 x 9 = 18, and the leaf adds it to the 9 already there.",
+                _says_b),
         Mistake("(D) more than 27",
                 "That is what an engine that never resets its intermediate nodes does. "
-                "Value.backward() resets every intermediate gradient before each pass, so "
-                "each call sends exactly 9 to a.",
-                lambda: "D"),
+                "Value.backward() resets every intermediate gradient, L's included, before "
+                "each pass, so M's pass sends exactly 18 to a.",
+                _says_d),
         Mistake("(E) an error",
                 "PyTorch frees its graph after backward() unless you pass "
-                "retain_graph=True; Value keeps it, so a second and third pass run.",
-                lambda: "E"),
+                "retain_graph=True; Value keeps it, so a second pass through L runs.",
+                _says_e),
     ],
     doc='Return "A", "B", "C", "D" or "E".',
 )

@@ -24,6 +24,10 @@ import numpy as np
 
 from ._core import Case, Exercise, Mistake, accept_hidden_number
 
+# What a pass means: the tolerance, and the cases pick values where float32
+# arithmetic (about 7 digits) misses it; the chapter computes in float64.
+_RULE = "relative error ≤ 1e-7: float64 arithmetic"
+
 # Where the chapter teaches what a hint asks for: its headings, as the learner sees them.
 _SEE_LINEAR = '(see chapter 2, "The gradient of a linear layer, for a batch")'
 _SEE_MEAN = '(see chapter 2, "The loss: a mean over the batch, and softmax with cross-entropy")'
@@ -42,14 +46,6 @@ def _log_softmax(Z, axis=1):
 
 def _one_hot(y, K):
     return np.eye(K)[y]
-
-
-def _mlp_forward(X, weights, biases, act=np.tanh):
-    """Activations A[0] = X, ..., A[D-1] and the logits: the MLP's forward pass."""
-    A = [X]
-    for W, b in zip(weights[:-1], biases[:-1], strict=True):
-        A.append(act(A[-1] @ W.T + b))
-    return A, A[-1] @ weights[-1].T + biases[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -81,8 +77,11 @@ linear_backward = Exercise(
                                                       [0.0, 3.0, 1.0]]),
               np.array([[1.0, -2.0, 0.5]])),
              label="one example: dW is the outer product of delta and x"),
+        Case((np.array([[2.0]]), np.array([[-3.0]]), np.array([[0.5]])),
+             label="one example, one input, one output: every array is 1x1"),
     ],
     random_cases=_linear_cases,
+    rule=_RULE,
     returns=("dX", "dW", "db"),
     mistakes=[
         Mistake("dW transposed",
@@ -167,14 +166,28 @@ def _softmax_cross_entropy(Z, y):
     return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
 
 
-def _ce_mistake(dz=None, loss=None, axis=1):
-    def wrong(Z, y):
-        B, K = Z.shape
-        log_P = _log_softmax(Z, axis=axis)
-        P, Y = np.exp(log_P), _one_hot(y, K)
-        L = float(-log_P[np.arange(B), y].mean()) if loss is None else loss(log_P, y)
-        return L, (P - Y) / B if dz is None else dz(P, Y, B)
-    return wrong
+# Known mistakes, each one change to the reference.
+
+
+def _ce_no_mean_in_grad(Z, y):
+    L, dZ = _softmax_cross_entropy(Z, y)
+    return L, dZ * len(Z)
+
+
+def _ce_sign(Z, y):
+    L, dZ = _softmax_cross_entropy(Z, y)
+    return L, -dZ
+
+
+def _ce_no_onehot(Z, y):
+    L, _ = _softmax_cross_entropy(Z, y)
+    return L, np.exp(_log_softmax(Z)) / len(Z)
+
+
+def _ce_axis0(Z, y):
+    B, K = Z.shape
+    log_P = _log_softmax(Z, axis=0)
+    return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
 
 
 def _ce_unstable(Z, y):
@@ -182,6 +195,33 @@ def _ce_unstable(Z, y):
     with np.errstate(all="ignore"):
         P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
         return float(-np.log(P[np.arange(B), y]).mean()), (P - _one_hot(y, K)) / B
+
+
+def _ce_one_max(Z, y):
+    B, K = Z.shape
+    Zs = Z - Z.max()
+    with np.errstate(all="ignore"):
+        P = np.exp(Zs) / np.exp(Zs).sum(axis=1, keepdims=True)
+        log_P = Zs - np.log(np.exp(Zs).sum(axis=1, keepdims=True))
+    return float(-log_P[np.arange(B), y].mean()), (P - _one_hot(y, K)) / B
+
+
+def _ce_log_of_p(Z, y):
+    B, K = Z.shape
+    P = np.exp(_log_softmax(Z))
+    with np.errstate(divide="ignore"):
+        return float(-np.log(P[np.arange(B), y]).mean()), (P - _one_hot(y, K)) / B
+
+
+def _ce_log_of_p_plus_tiny(Z, y):
+    B, K = Z.shape
+    P = np.exp(_log_softmax(Z))
+    return float(-np.log(P[np.arange(B), y] + 1e-12).mean()), (P - _one_hot(y, K)) / B
+
+
+def _ce_sum_loss(Z, y):
+    L, dZ = _softmax_cross_entropy(Z, y)
+    return L * len(Z), dZ
 
 
 def _ce_cases(rng):
@@ -200,33 +240,59 @@ softmax_cross_entropy = Exercise(
              label="4 examples, 3 classes"),
         Case((np.array([[1000.0, 0.0, -1000.0], [3.0, 1002.0, 1001.0]]), np.array([0, 2])),
              label="logits near 1000: exp overflows unless the row maximum is subtracted"),
+        Case((np.array([[0.5, -1.0, 2.0, 0.0]]), np.array([3])),
+             label="a batch of one: Z has shape (1, 4)"),
+        Case((np.array([[1.0, 0.0, -1.0, 2.0], [0.0, 3.0, 1.0, 1.0], [2.0, 2.0, 0.0, -1.0]]),
+              np.array([0, 1, 0])),
+             label="labels 0 and 1 only, of K = 4 classes: K is Z's width, not y.max() + 1"),
+        Case((np.array([[0.0, 800.0, 1.0], [2.0, 1.0, 0.0]]), np.array([0, 0])),
+             label="p of the true class is e^-800, which underflows to 0: its log must "
+                   "still be -800 (log p = z_y - logsumexp z)"),
+        Case((np.array([[1000.0, 999.0], [-3.0, -5.0]]), np.array([1, 0])),
+             label="rows on very different scales: each row needs its own maximum"),
     ],
     random_cases=_ce_cases,
     returns=("L", "dZ"),
+    rule=_RULE,
     mistakes=[
         Mistake("the 1/B of the mean is missing",
                 "P - Y is the gradient of the *sum* of the losses. The loss is their mean "
                 f"{_SEE_MEAN}, so dZ = (P - Y) / B.",
-                _ce_mistake(dz=lambda P, Y, B: P - Y)),
+                _ce_no_mean_in_grad),
         Mistake("the sign is flipped",
                 f"The gradient is P - Y, not Y - P {_SEE_SOFTMAX}.",
-                _ce_mistake(dz=lambda P, Y, B: (Y - P) / B)),
+                _ce_sign),
         Mistake("the one-hot labels are not subtracted",
                 "P / B is the derivative of log-sum-exp alone; the -z_y term of the loss "
                 "contributes -1 at the true class: dZ = (P - Y) / B.",
-                _ce_mistake(dz=lambda P, Y, B: P / B)),
+                _ce_no_onehot),
         Mistake("softmax over the wrong axis",
                 "Each example (row) has its own softmax over its K classes: normalise "
                 "along axis=1, with keepdims=True.",
-                _ce_mistake(axis=0)),
+                _ce_axis0),
         Mistake("exp overflows: the row maximum is not subtracted",
                 "np.exp(1000) is inf, and inf / inf is NaN. Softmax does not change when a "
                 "constant is added to a row: compute Z - Z.max(axis=1, keepdims=True) "
                 "(a new array) first.",
                 _ce_unstable),
+        Mistake("one maximum for the whole array, not one per row",
+                "Z.max() is the largest logit of the whole batch; a row far below it "
+                "underflows to 0 / 0. Subtract each row's own maximum: "
+                "Z.max(axis=1, keepdims=True).",
+                _ce_one_max),
+        Mistake("the log of a probability that underflowed",
+                "p_y = e^-800 is 0 in floating point, and log 0 = -inf. Take the log "
+                "before the exponential: log p_y = (z_y - max) - log(sum(exp(z - max))), "
+                f"which is finite {_SEE_SOFTMAX}.",
+                _ce_log_of_p),
+        Mistake("1e-12 added inside the log",
+                "log(p + 1e-12) is finite but wrong where p_y underflows: it gives 27.6, "
+                "not the true -log p_y. Compute log p_y = (z_y - max) - "
+                "log(sum(exp(z - max))) directly.",
+                _ce_log_of_p_plus_tiny),
         Mistake("the loss is summed, not averaged",
                 "The loss is the mean over the batch: divide the sum of -log p by B.",
-                _ce_mistake(loss=lambda log_P, y: float(-log_P[np.arange(len(y)), y].sum()))),
+                _ce_sum_loss),
     ],
     doc="Mean softmax-cross-entropy and its gradient (P - Y)/B.",
 )
@@ -237,44 +303,100 @@ softmax_cross_entropy = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _mlp_backward(X, y, weights, biases, deriv=lambda Z, A: 1 - A**2, through_T=False,
-                  inv_B=True, out_act=False):
-    """(BP1)-(BP4) for a tanh MLP; the keyword arguments make the known mistakes."""
-    A = [X]
-    Zs = []
+def _mlp_forward(X, weights, biases):
+    """Every layer's input A[l] (A[0] = X; the last entry is the logits) and its Z."""
+    A, Zs = [X], []
     for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
         Z = A[-1] @ W.T + b
         Zs.append(Z)
-        if l < len(weights) - 1 or out_act:
-            A.append(np.tanh(Z))
-        else:
-            A.append(Z)
-    B, K = A[-1].shape
-    log_P = _log_softmax(A[-1])
-    L = float(-log_P[np.arange(B), y].mean())
-    delta = (np.exp(log_P) - _one_hot(y, K)) / (B if inv_B else 1)       # (BP1)
-    if out_act:
-        delta = delta * (1 - A[-1] ** 2)
+        A.append(np.tanh(Z) if l < len(weights) - 1 else Z)
+    return A, Zs
+
+
+def _output_error(logits, y):
+    """The mean loss and (BP1): delta = (P - Y) / B."""
+    B, K = logits.shape
+    log_P = _log_softmax(logits)
+    return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
+
+
+def _tanh_prime(Z, A):
+    return 1 - A**2
+
+
+def _down(delta, W):
+    return delta @ W
+
+
+def _backprop(A, Zs, weights, delta, tanh_prime=_tanh_prime, down=_down):
+    """(BP2)-(BP4) from the top layer's error ``delta``."""
     dWs, dbs = [None] * len(weights), [None] * len(weights)
     for l in reversed(range(len(weights))):
         dWs[l] = delta.T @ A[l]                                           # (BP3)
         dbs[l] = delta.sum(axis=0)                                        # (BP4)
         if l > 0:
-            W = weights[l].T if through_T else weights[l]
-            delta = (delta @ W) * deriv(Zs[l - 1], A[l])                 # (BP2)
-    return L, dWs, dbs
+            delta = down(delta, weights[l]) * tanh_prime(Zs[l - 1], A[l])  # (BP2)
+    return dWs, dbs
 
 
 def _reference_mlp_backward(X, y, weights, biases):
     """Loss and gradients of a tanh MLP with a mean softmax-cross-entropy output."""
-    return _mlp_backward(X, y, weights, biases)
+    A, Zs = _mlp_forward(X, weights, biases)
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta))
 
 
-def _mlp_case(rng, B, width, depth, label):
+# Known mistakes, each one change to the reference.
+
+
+def _one_minus_z_squared(Z, A):
+    return 1 - Z**2
+
+
+def _no_derivative(Z, A):
+    return 1.0
+
+
+def _down_through_wt(delta, W):
+    return delta @ W.T
+
+
+def _mlp_deriv_of_z(X, y, weights, biases):
+    A, Zs = _mlp_forward(X, weights, biases)
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta, tanh_prime=_one_minus_z_squared))
+
+
+def _mlp_no_deriv(X, y, weights, biases):
+    A, Zs = _mlp_forward(X, weights, biases)
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta, tanh_prime=_no_derivative))
+
+
+def _mlp_through_wt(X, y, weights, biases):
+    A, Zs = _mlp_forward(X, weights, biases)
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta, down=_down_through_wt))
+
+
+def _mlp_no_mean(X, y, weights, biases):
+    A, Zs = _mlp_forward(X, weights, biases)
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta * len(X)))
+
+
+def _mlp_tanh_out(X, y, weights, biases):
+    A, Zs = _mlp_forward(X, weights, biases)
+    A[-1] = np.tanh(A[-1])
+    L, delta = _output_error(A[-1], y)
+    return (L, *_backprop(A, Zs, weights, delta * (1 - A[-1] ** 2)))
+
+
+def _mlp_case(rng, B, width, depth, label, classes=None):
     weights = [rng.normal(size=(width, width)) / np.sqrt(width) for _ in range(depth)]
     biases = [rng.normal(size=width) * 0.5 for _ in range(depth)]
     X = rng.normal(size=(B, width))
-    y = rng.integers(0, width, size=B)
+    y = rng.integers(0, classes or width, size=B)
     return Case((X, y, weights, biases), label=label)
 
 
@@ -287,31 +409,36 @@ mlp_backward = Exercise(
     id="2.4", name="mlp_backward", reference=_reference_mlp_backward,
     cases=[_mlp_case(np.random.default_rng(2), 5, 3, 3, "batch 5, 3 layers of width 3"),
            _mlp_case(np.random.default_rng(3), 1, 2, 2, "one example, 2 layers of width 2"),
-           _mlp_case(np.random.default_rng(4), 8, 4, 1, "a single layer: softmax regression")],
+           _mlp_case(np.random.default_rng(4), 8, 4, 1, "a single layer: softmax regression"),
+           _mlp_case(np.random.default_rng(5), 6, 4, 2,
+                     "labels 0 and 1 only, of 4 classes: K is the width of the logits",
+                     classes=2)],
     random_cases=_mlp_cases,
     returns=("L", "dWs", "dbs"),
+    rule=_RULE,
     mistakes=[
         Mistake("tanh' computed from Z instead of A",
                 "tanh'(Z) = 1 - tanh(Z)**2 = 1 - A**2, with A the layer's output; "
                 "1 - Z**2 is a different function.",
-                lambda X, y, W, b: _mlp_backward(X, y, W, b, deriv=lambda Z, A: 1 - Z**2)),
+                _mlp_deriv_of_z),
         Mistake("the activation's derivative is missing",
-                "(BP2) multiplies delta @ W entry-wise by phi'(Z) of the layer below: "
-                "the error must pass back through the tanh as well as the weights.",
-                lambda X, y, W, b: _mlp_backward(X, y, W, b, deriv=lambda Z, A: 1.0)),
+                "(BP2) multiplies delta @ W entry-wise by the activation's derivative at "
+                "the layer below: the error must pass back through the tanh as well as "
+                "the weights.",
+                _mlp_no_deriv),
         Mistake("the error sent back through W.T",
                 f"Going down, delta @ W {_SEE_LINEAR}: the forward pass used W.T, the "
                 "backward pass uses W. With square weights both have the right shape, so "
                 "only the values show the mistake.",
-                lambda X, y, W, b: _mlp_backward(X, y, W, b, through_T=True)),
+                _mlp_through_wt),
         Mistake("the 1/B of the mean is missing",
                 "(BP1) is (P - Y) / B: the mean over the batch puts 1/B into every "
                 "gradient.",
-                lambda X, y, W, b: _mlp_backward(X, y, W, b, inv_B=False)),
+                _mlp_no_mean),
         Mistake("tanh applied to the output layer",
                 "The last layer's output is the logits, with no activation: softmax "
                 "comes straight after the last linear layer.",
-                lambda X, y, W, b: _mlp_backward(X, y, W, b, out_act=True)),
+                _mlp_tanh_out),
     ],
     doc="Loss and gradients of a tanh MLP of any depth.",
 )
@@ -322,37 +449,73 @@ mlp_backward = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _difference(f, theta, h, kind):
-    t = np.array(theta, dtype=float)
+def _numerical_gradient(f, theta, h=1e-5):
+    """Central differences: (f(theta + h e_i) - f(theta - h e_i)) / 2h."""
+    t = np.array(theta, dtype=float)     # a float copy: theta may hold integers
     g = np.zeros_like(t)
-    f0 = f(t.copy()) if kind in ("forward", "backward") else None
     for i in np.ndindex(t.shape):
         old = t[i]
         t[i] = old + h
         f_plus = f(t.copy())
         t[i] = old - h
         f_minus = f(t.copy())
-        if kind != "not restored":
-            t[i] = old
-        if kind == "forward":
-            g[i] = (f_plus - f0) / h
-        elif kind == "backward":
-            g[i] = (f0 - f_minus) / h
-        elif kind == "over h":
-            g[i] = (f_plus - f_minus) / h
-        else:
-            g[i] = (f_plus - f_minus) / (2 * h)
+        t[i] = old
+        g[i] = (f_plus - f_minus) / (2 * h)
     return g
 
 
-def _numerical_gradient(f, theta, h=1e-5):
-    """Central differences: (f(theta + h e_i) - f(theta - h e_i)) / 2h."""
-    return _difference(f, theta, h, "central")
+# Known mistakes, each one change to the reference.
+
+
+def _forward_difference(f, theta, h=1e-5):
+    t = np.array(theta, dtype=float)
+    g = np.zeros_like(t)
+    f0 = f(t.copy())
+    for i in np.ndindex(t.shape):
+        old = t[i]
+        t[i] = old + h
+        g[i] = (f(t.copy()) - f0) / h
+        t[i] = old
+    return g
+
+
+def _backward_difference(f, theta, h=1e-5):
+    return _forward_difference(f, theta, -h)     # (f(theta) - f(theta - h e_i)) / h
+
+
+def _over_h(f, theta, h=1e-5):
+    return 2 * _numerical_gradient(f, theta, h)
+
+
+def _not_restored(f, theta, h=1e-5):
+    t = np.array(theta, dtype=float)
+    g = np.zeros_like(t)
+    for i in np.ndindex(t.shape):
+        old = t[i]
+        t[i] = old + h
+        f_plus = f(t.copy())
+        t[i] = old - h
+        g[i] = (f_plus - f(t.copy())) / (2 * h)
+    return g
 
 
 def _all_at_once(f, theta, h=1e-5):
     t = np.array(theta, dtype=float)
     return np.full_like(t, (f(t + h) - f(t - h)) / (2 * h))
+
+
+def _integer_copy(f, theta, h=1e-5):
+    t = np.array(theta)                  # keeps an integer dtype: t[i] + h is truncated
+    g = np.zeros(t.shape)
+    for i in np.ndindex(t.shape):
+        old = t[i]
+        t[i] = old + h
+        f_plus = f(t.copy())
+        t[i] = old - h
+        f_minus = f(t.copy())
+        t[i] = old
+        g[i] = (f_plus - f_minus) / (2 * h)
+    return g
 
 
 class _Fn:
@@ -377,6 +540,7 @@ _MIXED = _Fn("sum(sin(3t)) + t[0]*t[-1] + 0.5*sum(t**2)**2",
                              + 0.5 * np.sum(t**2) ** 2))
 _LOSS = _Fn("softmax-cross-entropy of a 4x3 logit matrix t, labels (0, 2, 1, 1)",
             lambda t: _softmax_cross_entropy(t.reshape(4, 3), np.array([0, 2, 1, 1]))[0])
+_STEEP = _Fn("sum(exp(200 t)) / 200", lambda t: float(np.sum(np.exp(200 * t))) / 200)
 
 
 def _numgrad_cases(rng):
@@ -392,29 +556,40 @@ numerical_gradient = Exercise(
         Case((_MIXED, np.array([[0.3, -0.7], [1.1, 0.2]])), label="a 2x2 theta"),
         Case((_LOSS, np.linspace(-2, 2, 12).reshape(4, 3)), {"h": 1e-4},
              label="a loss of 12 logits"),
+        Case((_STEEP, np.array([0.01, -0.02, 0.015])),
+             label="h not given: curved enough that only the default h = 1e-5 agrees"),
+        Case((_CUBE, np.array([1, -2, 3])),
+             label="an integer theta: theta + h must not be rounded back to an integer"),
+        Case((_CUBE, np.array([[0.5]])), label="a 1x1 theta: the result is 1x1 too"),
     ],
     random_cases=_numgrad_cases,
+    rule=_RULE,
     mistakes=[
         Mistake("forward difference",
                 f"(f(theta + h e_i) - f(theta)) / h has error about h f''/2 {_SEE_DIFFERENCES}. "
                 "Use the central difference (f(theta + h e_i) - f(theta - h e_i)) / 2h.",
-                lambda f, theta, h=1e-5: _difference(f, theta, h, "forward")),
+                _forward_difference),
         Mistake("backward difference",
                 "(f(theta) - f(theta - h e_i)) / h is one-sided, with error about h f''/2. "
                 "Use both sides: (f(theta + h e_i) - f(theta - h e_i)) / 2h.",
-                lambda f, theta, h=1e-5: _difference(f, theta, h, "backward")),
+                _backward_difference),
         Mistake("divided by h instead of 2h",
                 "theta + h e_i and theta - h e_i are 2h apart: divide the difference by 2h.",
-                lambda f, theta, h=1e-5: _difference(f, theta, h, "over h")),
+                _over_h),
         Mistake("theta_i not put back",
                 "After evaluating f at theta_i - h, set theta_i back to its old value; "
                 "otherwise every later entry is measured at a shifted point.",
-                lambda f, theta, h=1e-5: _difference(f, theta, h, "not restored")),
+                _not_restored),
         Mistake("every entry perturbed at once",
                 "theta + h moves all entries together and measures a directional "
                 "derivative. Perturb one entry at a time: theta + h e_i, with e_i the "
                 "i-th unit vector.",
                 _all_at_once),
+        Mistake("an integer theta copied as integers",
+                "theta.copy() of an integer array stays integer, so t[i] = old + h is "
+                "rounded back to old and both sides give the same f. Copy it as floats: "
+                "t = np.array(theta, dtype=float).",
+                _integer_copy),
     ],
     doc="Central-difference gradient of f at theta.",
 )
@@ -425,26 +600,46 @@ numerical_gradient = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _relu_net_grads(X, y, W1, b1, W2, b2, inv_B=True, transposed=False, twice=False,
-                    late_B=False):
-    B = X.shape[0]
+def _relu_net_errors(X, y, W1, b1, W2, b2):
+    """The hidden activations and both error terms, d2 = (P - Y)/B and d1."""
     Z1 = X @ W1.T + b1
     A1 = np.maximum(Z1, 0)
-    log_P = _log_softmax(A1 @ W2.T + b2)
-    d2 = (np.exp(log_P) - _one_hot(y, W2.shape[0])) / (B if inv_B else 1)
+    _, d2 = _output_error(A1 @ W2.T + b2, y)
     d1 = (d2 @ W2) * (Z1 > 0)
-    dW1 = X.T @ d1 if transposed else d1.T @ X
-    grads = [dW1, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)]
-    if twice:
-        grads = [g / B for g in grads]
-    if late_B:
-        grads[2], grads[3] = grads[2] / B, grads[3] / B
-    return tuple(grads)
+    return A1, d2, d1
 
 
 def _fixed_grads(X, y, W1, b1, W2, b2):
     """Gradients of a one-hidden-layer ReLU network, (BP1)-(BP4)."""
-    return _relu_net_grads(X, y, W1, b1, W2, b2)
+    A1, d2, d1 = _relu_net_errors(X, y, W1, b1, W2, b2)
+    return d1.T @ X, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
+# Known mistakes: buggy_grads, and fixes that went half-way or too far.
+
+
+def _debug_unchanged(X, y, W1, b1, W2, b2):
+    A1, d2, d1 = _relu_net_errors(X, y, W1, b1, W2, b2)
+    B = len(X)
+    return X.T @ d1 * B, d1.sum(axis=0) * B, d2.T @ A1 * B, d2.sum(axis=0) * B
+
+
+def _debug_still_transposed(X, y, W1, b1, W2, b2):
+    A1, d2, d1 = _relu_net_errors(X, y, W1, b1, W2, b2)
+    return X.T @ d1, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
+def _debug_still_no_mean(X, y, W1, b1, W2, b2):
+    return tuple(g * len(X) for g in _fixed_grads(X, y, W1, b1, W2, b2))
+
+
+def _debug_mean_twice(X, y, W1, b1, W2, b2):
+    return tuple(g / len(X) for g in _fixed_grads(X, y, W1, b1, W2, b2))
+
+
+def _debug_mean_on_last_layer(X, y, W1, b1, W2, b2):
+    dW1, db1, dW2, db2 = _fixed_grads(X, y, W1, b1, W2, b2)
+    return dW1 * len(X), db1 * len(X), dW2, db2
 
 
 def _debug_cases(rng):
@@ -457,32 +652,42 @@ def _debug_cases(rng):
     return cases
 
 
+def _debug_case(rng, B, n, K, y, label):
+    return Case((rng.normal(size=(B, n)), np.array(y), rng.normal(size=(n, n)),
+                 rng.normal(size=n) * 0.1, rng.normal(size=(K, n)), rng.normal(size=K) * 0.1),
+                label=label)
+
+
 fixed_grads = Exercise(
     id="2.6", name="fixed_grads", reference=_fixed_grads,
-    cases=_debug_cases(np.random.default_rng(1))[:1],
+    cases=[*_debug_cases(np.random.default_rng(1))[:1],
+           _debug_case(np.random.default_rng(6), 1, 3, 3, [2], "a batch of one"),
+           _debug_case(np.random.default_rng(7), 6, 3, 3, [0, 1, 1, 0, 1, 0],
+                       "labels 0 and 1 only, of 3 classes")],
     random_cases=_debug_cases,
     returns=("dW1", "db1", "dW2", "db2"),
+    rule=_RULE,
     mistakes=[
         Mistake("both bugs still there",
                 "This is what buggy_grads returns. Three gradients are B times too large, "
                 "and dW1 is transposed.",
-                lambda *a: _relu_net_grads(*a, inv_B=False, transposed=True)),
+                _debug_unchanged),
         Mistake("dW1 is still transposed",
                 "The 1/B is fixed; now compare dW1 = X.T @ d1 with (BP3), delta^T A: "
                 "it is the transpose, with the right shape only because W1 is square.",
-                lambda *a: _relu_net_grads(*a, transposed=True)),
+                _debug_still_transposed),
         Mistake("the 1/B is still missing",
                 "dW1 is fixed; the other gradients are still exactly B times too large. "
                 "(BP1): the error at the output is (P - Y) / B.",
-                lambda *a: _relu_net_grads(*a, inv_B=False)),
+                _debug_still_no_mean),
         Mistake("1/B applied twice",
                 "Divide once, in (BP1): d2 = (P - Y) / B. Every gradient below inherits it; "
                 "dividing the gradients by B again makes them B times too small.",
-                lambda *a: _relu_net_grads(*a, twice=True)),
+                _debug_mean_twice),
         Mistake("1/B applied to dW2 and db2 only",
                 "Dividing the last layer's gradients by B leaves d1, and so dW1 and db1, "
                 "B times too large. Put the 1/B into d2 itself, before d1 is computed.",
-                lambda *a: _relu_net_grads(*a, inv_B=False, late_B=True)),
+                _debug_mean_on_last_layer),
     ],
     doc="buggy_grads with its two bugs fixed.",
 )

@@ -7,6 +7,8 @@ variants in ``bpcourse/check/ch01.py``. ``CATALOGUE[name]`` lists
 
 import math
 
+import numpy as np
+
 # ---------------------------------------------------------------------------
 # 1.1 local_grads
 # ---------------------------------------------------------------------------
@@ -121,6 +123,51 @@ def grads_sum_is_inputs(op, inputs, out):
     return _right(op, inputs, out)
 
 
+def grads_product_from_output(op, inputs, out):
+    if op == "*":
+        a, b = inputs
+        return (out / a, out / b)        # "out = a*b, so d/da = out/a = b"
+    return _right(op, inputs, out)
+
+
+def grads_product_from_output_numpy(op, inputs, out):
+    if op == "*":
+        a, b = np.array(inputs)
+        return (float(out / a), float(out / b))   # numpy: inf and nan, no exception
+    return _right(op, inputs, out)
+
+
+def grads_relu_ge(op, inputs, out):
+    if op == "relu":
+        return (1.0 if inputs[0] >= 0 else 0.0,)
+    return _right(op, inputs, out)
+
+
+def grads_relu_from_sign(op, inputs, out):
+    if op == "relu":
+        return ((np.sign(inputs[0]) + 1) / 2,)   # 1/2 at 0
+    return _right(op, inputs, out)
+
+
+def grads_log_from_output(op, inputs, out):
+    if op == "log":
+        return (1 / np.float64(out),)    # "use out where it is cheaper", as for exp
+    return _right(op, inputs, out)
+
+
+def grads_log_from_output_plain(op, inputs, out):
+    if op == "log":
+        return (1 / out,)
+    return _right(op, inputs, out)
+
+
+def grads_power_at_n_zero(op, inputs, out):
+    if op == "**":
+        x, n = inputs
+        return (n * out / x if n else 1.0, out * math.log(x))   # 1 where n = 0
+    return _right(op, inputs, out)
+
+
 LOCAL_GRADS = [
     (grads_tanh_from_input, "tanh' written with the input: 1 − x²"),
     (grads_sigmoid_mixed, "sigmoid' written as σ(x)(1 − x)"),
@@ -135,6 +182,13 @@ LOCAL_GRADS = [
     (grads_exponent_without_log, "∂xⁿ/∂n missing the log"),
     (grads_relu_is_relu, "relu' written as relu(x)"),
     (grads_tanh_cubed, None),
+    (grads_product_from_output_numpy, "product's derivatives computed as out/a and out/b"),
+    (grads_product_from_output, None),      # ZeroDivisionError at a = 0, with its line
+    (grads_relu_ge, "relu' at 0 taken as 1"),
+    (grads_relu_from_sign, None),
+    (grads_log_from_output, "log' computed from the output: 1/out"),
+    (grads_log_from_output_plain, None),    # ZeroDivisionError at x = 1
+    (grads_power_at_n_zero, None),
 ]
 
 CATALOGUE = {"local_grads": LOCAL_GRADS}
@@ -279,13 +333,46 @@ def topo_recursive(graph, output):
     return order
 
 
+def topo_marks_when_pushed(graph, output):
+    # post-order, but a node is marked seen when it is pushed, not when it is expanded
+    order, seen, stack = [], {output}, [(output, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for x in graph[node]:
+            if x not in seen:
+                seen.add(x)
+                stack.append((x, False))
+    return order
+
+
+def topo_dfs_from_every_key(graph, output):
+    order, seen = [], set()
+    for start in graph:                  # "every node, to be safe"
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((x, False) for x in graph[node] if x not in seen)
+    return order
+
+
 TOPOLOGICAL_SORT = [
     (topo_forgets_visited, "no record of visited nodes"),
     (topo_output_first, "the backward order, not the forward one"),
-    (topo_kahn_whole_dict, "nodes the output does not depend on"),
+    (topo_kahn_whole_dict, None),   # another order: the report names the extra node
+    (topo_dfs_from_every_key, "nodes the output does not depend on"),
     (topo_skips_leaves, "leaves left out"),
     (topo_preorder, "a node appended before its inputs"),
     (topo_recursive, None),   # right on small graphs; RecursionError on the deep chain
+    (topo_marks_when_pushed, None),   # not pre-order: the check says which node is early
 ]
 
 
@@ -390,6 +477,17 @@ def tape_doubles_add(tape, values, output):
     return _tape_backward_with(tape, values, output, add, _mul_ok, _tanh_ok)
 
 
+def tape_seeds_last(tape, values, output):
+    last = tape[-1][0]                   # "the output is what the tape computed last"
+    return _tape_backward_with(tape, values, last, _add_ok, _mul_ok, _tanh_ok)
+
+
+def tape_in_float32(tape, values, output):
+    values32 = {k: np.float32(v) for k, v in values.items()}   # "saves memory"
+    grads = _tape_backward_with(tape, values32, output, _add_ok, _mul_ok, _tanh_ok)
+    return {k: float(v) for k, v in grads.items()}
+
+
 TAPE_BACKWARD = [
     (tape_as_given, "gradients overwritten instead of accumulated"),
     (tape_mul_not_fixed, "`mul` still overwrites"),
@@ -398,6 +496,8 @@ TAPE_BACKWARD = [
     (tape_tanh_of_input, "tanh's derivative from the input"),
     (tape_mul_own_value, "mul's local derivatives swapped"),
     (tape_doubles_add, None),
+    (tape_seeds_last, "the last entry of the tape seeded instead of output"),
+    (tape_in_float32, None),
 ]
 
 
@@ -473,6 +573,23 @@ def count_by_listing_paths(graph, output):
     return paths, sum(len(graph[n]) for n in _order(graph, output))
 
 
+def count_in_floats(graph, output):
+    order = _order(graph, output)
+    paths = {}
+    for node in order:
+        paths[node] = sum(paths[x] for x in graph[node]) if graph[node] else 1.0
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
+def count_with_numpy_float32(graph, output):
+    order = _order(graph, output)
+    paths = {}
+    for node in order:
+        inputs = graph[node]
+        paths[node] = np.float32(sum(paths[x] for x in inputs)) if inputs else np.float32(1)
+    return float(paths[output]), sum(len(graph[n]) for n in order)
+
+
 COUNT_PATHS_AND_EDGES = [
     (count_nodes_not_edges, "nodes counted instead of edges"),
     (count_with_sets, "a repeated input counted once"),
@@ -480,20 +597,22 @@ COUNT_PATHS_AND_EDGES = [
     (count_edges_of_whole_dict, "edges of nodes the output does not use"),
     (count_paths_once_per_input, "paths counted once per distinct input"),
     (count_by_listing_paths, None),   # stopped by the time limit
+    (count_in_floats, None),          # 3**38 rounded: "compute with Python integers"
+    (count_with_numpy_float32, None),
 ]
 
 
 # ---------------------------------------------------------------------------
-# 1.6 three_backward_calls
+# 1.6 grad_after_second_pass
 # ---------------------------------------------------------------------------
 
 
 def predicts_overwrite():
-    return "A"
+    return "A"          # "M's pass replaces a.grad with dM/da = 18"
 
 
-def predicts_eighteen():
-    return "b"
+def predicts_untouched():
+    return "b"          # "M's pass stops at L, so a keeps its 9"
 
 
 def predicts_snowball():
@@ -504,9 +623,9 @@ def predicts_error():
     return "E"
 
 
-THREE_BACKWARD_CALLS = [
-    (predicts_overwrite, "(A) 9"),
-    (predicts_eighteen, "(B) 18"),
+GRAD_AFTER_SECOND_PASS = [
+    (predicts_overwrite, "(A) 18"),
+    (predicts_untouched, "(B) 9"),
     (predicts_snowball, "(D) more than 27"),
     (predicts_error, "(E) an error"),
 ]
@@ -516,5 +635,5 @@ CATALOGUE.update({
     "topological_sort": TOPOLOGICAL_SORT,
     "tape_backward": TAPE_BACKWARD,
     "count_paths_and_edges": COUNT_PATHS_AND_EDGES,
-    "three_backward_calls": THREE_BACKWARD_CALLS,
+    "grad_after_second_pass": GRAD_AFTER_SECOND_PASS,
 })

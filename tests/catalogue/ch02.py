@@ -79,34 +79,75 @@ def _stable_softmax(Z, axis=1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _log_softmax(Z, axis=1):
+    shifted = Z - Z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 def ce_no_mean_in_grad(Z, y):
     B = len(y)
-    P = _stable_softmax(Z)
-    L = -np.mean(np.log(P[np.arange(B), y]))
-    Y = np.zeros_like(P)
+    log_p = _log_softmax(Z)
+    L = -np.mean(log_p[np.arange(B), y])
+    Y = np.zeros_like(Z)
     Y[np.arange(B), y] = 1
-    return L, P - Y
+    return L, np.exp(log_p) - Y
 
 
 def ce_sign(Z, y):
     B = len(y)
-    P = _stable_softmax(Z)
-    L = -np.mean(np.log(P[range(B), y]))
-    return L, (np.eye(Z.shape[1])[y] - P) / B
+    log_p = _log_softmax(Z)
+    L = -np.mean(log_p[range(B), y])
+    return L, (np.eye(Z.shape[1])[y] - np.exp(log_p)) / B
 
 
 def ce_no_onehot(Z, y):
     B = Z.shape[0]
-    P = _stable_softmax(Z)
-    L = -np.log(P[np.arange(B), y]).mean()
-    return L, P / B
+    log_p = _log_softmax(Z)
+    return -log_p[np.arange(B), y].mean(), np.exp(log_p) / B
 
 
 def ce_axis0(Z, y):
     B = Z.shape[0]
-    P = _stable_softmax(Z, axis=0)
-    L = -np.log(P[np.arange(B), y]).mean()
+    log_p = _log_softmax(Z, axis=0)
+    return -log_p[np.arange(B), y].mean(), (np.exp(log_p) - np.eye(Z.shape[1])[y]) / B
+
+
+def ce_log_of_stable_p(Z, y):
+    B = len(y)
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P = e / e.sum(axis=1, keepdims=True)          # stable, but P can underflow to 0
+    return -np.log(P[np.arange(B), y]).mean(), (P - np.eye(Z.shape[1])[y]) / B
+
+
+def ce_log_plus_tiny(Z, y):
+    B = len(y)
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P = e / e.sum(axis=1, keepdims=True)
+    L = -np.log(P[np.arange(B), y] + 1e-12).mean()   # "so the log never sees 0"
     return L, (P - np.eye(Z.shape[1])[y]) / B
+
+
+def ce_global_max(Z, y):
+    B = len(y)
+    shifted = Z - Z.max()                          # one max for the whole batch
+    e = np.exp(shifted)
+    P = e / e.sum(axis=1, keepdims=True)
+    log_p = shifted - np.log(e.sum(axis=1, keepdims=True))
+    return -log_p[np.arange(B), y].mean(), (P - np.eye(Z.shape[1])[y]) / B
+
+
+def ce_classes_from_labels(Z, y):
+    B = len(y)
+    K = y.max() + 1                                # "the number of classes"
+    log_p = _log_softmax(Z)
+    return -log_p[np.arange(B), y].mean(), (np.exp(log_p) - np.eye(K)[y]) / B
+
+
+def ce_squeezed(Z, y):
+    B = len(y)
+    log_p = _log_softmax(Z)
+    dZ = (np.exp(log_p) - np.eye(Z.shape[1])[y]) / B
+    return -log_p[np.arange(B), y].mean(), dZ.squeeze()   # "tidy up the shape"
 
 
 def ce_no_max_shift(Z, y):
@@ -193,7 +234,7 @@ def numgrad_forward(f, theta, h=1e-5):
     grad = np.zeros(theta.shape)
     base = f(theta)
     for i in np.ndindex(theta.shape):
-        t = theta.copy()
+        t = theta.astype(float)
         t[i] += h
         grad[i] = (f(t) - base) / h
     return grad
@@ -234,6 +275,37 @@ def numgrad_not_restored(f, theta, h=1e-5):
 def numgrad_all_at_once(f, theta, h=1e-5):
     slope = (f(theta + h) - f(theta - h)) / (2 * h)
     return slope * np.ones_like(theta, dtype=float)
+
+
+def numgrad_integer_copy(f, theta, h=1e-5):
+    grad = np.zeros(theta.shape)
+    for i in np.ndindex(theta.shape):
+        plus, minus = theta.copy(), theta.copy()   # integer theta: stays integer
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def numgrad_own_default_h(f, theta, h=1e-4):      # "1e-4 is safer"
+    grad = np.zeros(theta.shape)
+    for i in np.ndindex(theta.shape):
+        plus, minus = theta.astype(float), theta.astype(float)
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def numgrad_flat(f, theta, h=1e-5):
+    t = np.array(theta, dtype=float).squeeze()     # "works on vectors"
+    grad = np.zeros(t.shape)
+    for i in np.ndindex(t.shape):
+        plus, minus = t.copy(), t.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus.reshape(theta.shape)) - f(minus.reshape(theta.shape))) / (2 * h)
+    return grad
 
 
 # ---------------------------------------------------------------------------
@@ -327,6 +399,11 @@ CATALOGUE = {
         (ce_axis0, "softmax over the wrong axis"),
         (ce_sum_loss, "the loss is summed, not averaged"),
         (ce_no_max_shift, "exp overflows: the row maximum is not subtracted"),
+        (ce_log_of_stable_p, "the log of a probability that underflowed"),
+        (ce_log_plus_tiny, "1e-12 added inside the log"),
+        (ce_global_max, "one maximum for the whole array, not one per row"),
+        (ce_classes_from_labels, None),   # a shape error on labels without the last class
+        (ce_squeezed, None),
     ],
     "mlp_backward": [
         (mlp_deriv_of_z, "tanh' computed from Z instead of A"),
@@ -341,6 +418,9 @@ CATALOGUE = {
         (numgrad_over_h, "divided by h instead of 2h"),
         (numgrad_not_restored, "theta_i not put back"),
         (numgrad_all_at_once, "every entry perturbed at once"),
+        (numgrad_integer_copy, "an integer theta copied as integers"),
+        (numgrad_own_default_h, None),
+        (numgrad_flat, None),
     ],
     "fixed_grads": [
         (debug_unchanged, "both bugs still there"),

@@ -48,6 +48,11 @@ def gd_in_place(theta, g, lr):
     return theta
 
 
+def gd_in_float32(theta, g, lr):
+    step = (theta.astype(np.float32) - np.float32(lr) * g.astype(np.float32))
+    return step.astype(theta.dtype)      # "float32 is enough for a step"
+
+
 GD_STEP = [
     (gd_plus, "sign error: a step up the gradient"),
     (gd_forgot_lr, "learning rate missing"),
@@ -56,6 +61,7 @@ GD_STEP = [
     (gd_unit_step, "gradient normalised to length 1"),
     (gd_hardcoded, "learning rate fixed at 0.1"),
     (gd_in_place, None),
+    (gd_in_float32, None),
 ]
 
 # ---------------------------------------------------------------------------
@@ -88,11 +94,17 @@ def lr_rounded_guess():
     return 0.3
 
 
+def lr_balanced():
+    L, mu = 8.0, 2.0
+    return 2 / (L + mu)          # "the optimal step size"
+
+
 STABLE_LR_BY_HAND = [
     (lr_one_over_L, "1/L instead of 2/L"),
     (lr_from_min_eigenvalue, "the smallest eigenvalue used"),
     (lr_from_diagonal, "a diagonal entry used as the curvature"),
-    (lr_from_trace, "the trace used as the curvature"),
+    (lr_from_trace, "0.2 = 2/10: both eigenvalues used"),
+    (lr_balanced, None),         # the same number: named by it, 2/(L + mu) in the hint
     (lr_one_over_mu, "1/μ: the smallest eigenvalue and no factor 2"),
     (lr_rounded_guess, None),
 ]
@@ -153,6 +165,12 @@ def mb_shuffle_every_batch(N, batch_size, rng):
     return batches
 
 
+def mb_one_batch_too_many(N, batch_size, rng):
+    order = rng.permutation(N)
+    n_batches = N // batch_size + 1      # "+ 1 for the leftovers"
+    return [order[k * batch_size:(k + 1) * batch_size] for k in range(n_batches)]
+
+
 MINIBATCH_INDICES = [
     (mb_in_order, "no shuffling"),
     (mb_drop_last, "the last, shorter batch dropped"),
@@ -162,6 +180,7 @@ MINIBATCH_INDICES = [
     (mb_pad_last, "the last batch filled up from the start"),
     (mb_shuffle_every_batch, "a new permutation for every batch"),
     (mb_one_based, None),    # index N is outside 0..N-1: the check says so
+    (mb_one_batch_too_many, "an extra, empty last batch"),
 ]
 
 # ---------------------------------------------------------------------------
@@ -321,8 +340,16 @@ def wc_integer_progress(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01)
     return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * progress)) / 2
 
 
+def wc_warmup_max(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01):
+    if step < warmup:
+        return lr0 * max(start_factor, step / warmup)   # "never below start_factor"
+    progress = (step - warmup) / (total - warmup)
+    return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * progress)) / 2
+
+
 WARMUP_COSINE_LR = [
-    (wc_warmup_from_zero, "warm-up starts from 0"),
+    (wc_warmup_from_zero, "warm-up ramp lr0·t/warmup, from 0"),
+    (wc_warmup_max, "warm-up ramp lr0·max(start_factor, t/warmup)"),
     (wc_unshifted, "cosine not shifted by the warm-up"),
     (wc_over_total, "cosine spread over total instead of total − warmup"),
     (wc_plain_cosine, "(1 + cos)/2 missing"),
