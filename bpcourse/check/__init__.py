@@ -36,6 +36,7 @@ CHAPTERS = [
     "ch02",
     "ch03",
     "ch05",
+    "ch07",
 ]
 
 for _module in CHAPTERS:

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from ..gradcheck import relative_error as _entrywise
+from ..gradcheck import _rel_errors as _entrywise
 
 __all__ = ["TOL", "rel_error", "structure", "leaves", "nonfinite", "error", "same",
            "kind", "is_real", "is_float", "is_integer"]
