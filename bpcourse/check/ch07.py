@@ -538,15 +538,15 @@ def _train_no_zero_grad(model, optimizer, batches, max_norm):
     return losses
 
 
-def _train_clip_after_step(model, optimizer, batches, max_norm):
+def _train_softmax_first(model, optimizer, batches, max_norm):
     import torch
     losses = []
     for X, y in batches:
         optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
+        loss = torch.nn.functional.cross_entropy(torch.softmax(model(X), dim=1), y)
         loss.backward()
-        optimizer.step()
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
         losses.append(loss.item())
     return losses
 
@@ -584,14 +584,15 @@ torch_train = _TorchExercise(
                 "PyTorch adds every backward() into .grad: call optimizer.zero_grad() "
                 "before each backward pass, as bpcourse's loop does.",
                 _train_no_zero_grad),
-        Mistake("clipped after the step",
-                "clip_grad_norm_ goes between loss.backward() and optimizer.step(): "
-                "clipping after the step changes nothing the step used.",
-                _train_clip_after_step),
-        Mistake("no clipping",
+        Mistake("gradients not clipped before the step",
                 "Clip with torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) "
-                "after backward() and before step().",
+                "between loss.backward() and optimizer.step(): clipping after the step "
+                "(or not at all) leaves the step unclipped.",
                 _train_no_clip),
+        Mistake("softmax before cross_entropy",
+                "torch.nn.functional.cross_entropy takes logits and applies "
+                "log-softmax itself, as bpcourse's F.cross_entropy does: pass model(X).",
+                _train_softmax_first),
         Mistake("gradients zeroed between backward and step",
                 "zero_grad() after backward() throws the gradients away before the step "
                 "can use them; call it at the start of each iteration.",
