@@ -4,11 +4,11 @@
 7.2 ``initial_loss_by_hand()``                        ln C for C = 26 classes
 7.3 ``evaluate_batches(predict, X, y, batch_size)``   loss and accuracy over batches
 7.4 ``early_stopping(val_loss, patience)``            the best and the last epoch
-7.5 ``torch_train(model, optimizer, batches, max_norm)``  a bpcourse loop in PyTorch
-7.6 ``fixed_torch_loop(model, optimizer, batches, gamma)`` debug a PyTorch loop
-7.7 ``overfitting_runs()``                            which runs overfit
+7.5 ``overfitting_runs()``                            which runs overfit
+7.6 ``torch_train(model, optimizer, batches, max_norm)``  a bpcourse loop in PyTorch
+7.7 ``fixed_torch_loop(model, optimizer, batches, gamma)`` debug a PyTorch loop
 
-Exercises 7.5 and 7.6 need PyTorch. It is imported only when their check
+Exercises 7.6 and 7.7 need PyTorch. It is imported only when their check
 runs, never with ``bpcourse.check``; without it the check says so and how
 to install it, and counts the exercise as not attempted. Their answers are
 what the loop does to the model: ``observe`` reads the losses returned and
@@ -394,6 +394,7 @@ early_stopping = Exercise(
              label="improvements reset the count"),
         Case(([0.5, 0.6], 1), label="patience 1"),
         Case(([0.7], 3), label="a single epoch"),
+        Case(([1.0, 0.8, 0.9], 5), label="the data end before patience runs out"),
     ],
     random_cases=_early_cases,
     mistakes=[
@@ -489,7 +490,7 @@ def _losses_and_weights(returned, args, kwargs):
     return losses, *weights
 
 
-# 7.5 -----------------------------------------------------------------------
+# 7.6 -----------------------------------------------------------------------
 
 
 def _torch_train(model, optimizer, batches, max_norm):
@@ -577,7 +578,7 @@ def _train_zero_before_step(model, optimizer, batches, max_norm):
 
 
 torch_train = _TorchExercise(
-    id="7.5", name="torch_train", reference=_torch_train, cases=[],
+    id="7.6", name="torch_train", reference=_torch_train, cases=[],
     random_cases=_train_cases, observe=_losses_and_weights,
     mistakes=[
         Mistake("gradients never zeroed",
@@ -606,7 +607,7 @@ torch_train = _TorchExercise(
 )
 
 
-# 7.6 -----------------------------------------------------------------------
+# 7.7 -----------------------------------------------------------------------
 
 
 def _fixed_torch_loop(model, optimizer, batches, gamma):
@@ -699,7 +700,7 @@ def _loop_no_scheduler(model, optimizer, batches, gamma):
 
 
 fixed_torch_loop = _TorchExercise(
-    id="7.6", name="fixed_torch_loop", reference=_fixed_torch_loop, cases=[],
+    id="7.7", name="fixed_torch_loop", reference=_fixed_torch_loop, cases=[],
     random_cases=_loop_cases, observe=_losses_and_weights,
     mistakes=[
         Mistake("zero_grad still missing",
@@ -727,7 +728,7 @@ fixed_torch_loop = _TorchExercise(
 
 
 # ---------------------------------------------------------------------------
-# 7.7 overfitting_runs() -> letters
+# 7.5 overfitting_runs() -> letters
 # ---------------------------------------------------------------------------
 
 # The four runs of the question: (width of both hidden layers, training rows).
@@ -779,7 +780,7 @@ def _over_all():
 
 
 overfitting_runs = Exercise(
-    id="7.7", name="overfitting_runs", reference=_overfitting_runs,
+    id="7.5", name="overfitting_runs", reference=_overfitting_runs,
     cases=[Case((), label="four runs of 400 steps each")],
     accept=_accept_letters,
     mistakes=[
@@ -811,7 +812,7 @@ overfitting_runs = Exercise(
 
 
 def overfit_experiment(X, y, X_val, y_val, steps=400, batch_size=32, lr=3e-3, seed=1):
-    """Run the four runs of exercise 7.7 with Adam; returns ``{letter: History}``."""
+    """Run the four runs of exercise 7.5 with Adam; returns ``{letter: History}``."""
     from .. import functional as F
     from .. import nn, optim, train
     runs = {}
