@@ -113,7 +113,8 @@ def test_memory_prediction_matches_a_count():
         return sum(a.nbytes for a in A)
 
     assert kept(512) / kept(256) == pytest.approx(2.0)
-    assert ch02._memory_prediction() == "b"
+    assert ch02._by_the_count() == "b"
+    assert not hasattr(ch02, "_memory_prediction")
 
 
 # --- the checks: references pass, the catalogue is rejected with its hint --------------

@@ -152,7 +152,7 @@ _DROPPED_CALLS = {"copy", "astype", "reversed", "float", "abs", "sqrt", "list", 
 _KEYWORDS = {"axis", "keepdims", "dtype", "ord", "replace", "size"}
 
 
-def _is_docstring(node, parent):
+def _is_docstring(node):
     return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str))
 
@@ -165,7 +165,7 @@ class _Skip(ast.NodeVisitor):
 
     def generic_visit(self, node):
         if isinstance(node, (ast.Raise, ast.JoinedStr, ast.Assert)) or (
-                isinstance(node, ast.Expr) and _is_docstring(node, None)):
+                isinstance(node, ast.Expr) and _is_docstring(node)):
             self.skip.update(id(n) for n in ast.walk(node))
             return
         super().generic_visit(node)
@@ -255,7 +255,7 @@ def _statement_deletions(body):
     """Indices of statements in ``body`` that may be deleted (one at a time)."""
     return [i for i, s in enumerate(body)
             if isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr))
-            and not _is_docstring(s, None)]
+            and not _is_docstring(s)]
 
 
 @dataclass
@@ -276,7 +276,6 @@ def _compile(target, tree, helpers=None):
     namespace.update(helpers or {})
     exec(code, namespace)
     fn = namespace[tree.body[0].name]
-    fn.__defaults__ = fn.__defaults__   # evaluated in the namespace above
     return fn
 
 
@@ -390,7 +389,7 @@ def mutants(target):
 
 
 def _after_docstring(body, stmts):
-    k = 1 if body and _is_docstring(body[0], None) else 0
+    k = 1 if body and _is_docstring(body[0]) else 0
     return body[:k] + stmts + body[k:]
 
 

@@ -5,8 +5,8 @@ straight from the chapter's equations, and tested against PyTorch), fixed
 cases, seeded random cases, and the known mistakes the check recognises:
 
 2.1 ``linear_backward``        a linear layer's backward pass for a batch
-2.2 ``ce_grad_by_hand``        one entry of (P - Y)/B, computed by hand
-2.3 ``softmax_cross_entropy``  the mean loss and its gradient (P - Y)/B
+2.2 ``ce_grad_by_hand``        one entry of (Y_hat - Y)/B, computed by hand
+2.3 ``softmax_cross_entropy``  the mean loss and its gradient (Y_hat - Y)/B
 2.4 ``mlp_backward``           the full backward pass of a tanh MLP
 2.5 ``numerical_gradient``     a central-difference gradient checker
 2.6 ``fixed_grads``            debug: a transposed weight gradient, a missing 1/B
@@ -58,6 +58,26 @@ def _linear_backward(X, W, dZ):
     return dZ @ W, dZ.T @ X, dZ.sum(axis=0)
 
 
+def _linear_dw_transposed(X, W, dZ):
+    return dZ @ W, X.T @ dZ, dZ.sum(axis=0)
+
+
+def _linear_dx_through_wt(X, W, dZ):
+    return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
+
+
+def _linear_db_mean(X, W, dZ):
+    return dZ @ W, dZ.T @ X, dZ.mean(axis=0)
+
+
+def _linear_extra_inv_b(X, W, dZ):
+    return dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0) / len(X)
+
+
+def _linear_db_first_row(X, W, dZ):
+    return dZ @ W, dZ.T @ X, dZ[0]
+
+
 def _linear_cases(rng):
     cases = []
     for B, n in [(2, 2), (7, 4), (1, 5), (16, 6)]:
@@ -87,23 +107,23 @@ linear_backward = Exercise(
         Mistake("dW transposed",
                 "X.T @ dZ has shape (n, m), the transpose of dW: for a square weight "
                 f"the shapes match and the values are wrong. dW is dZ.T @ X {_SEE_LINEAR}.",
-                lambda X, W, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0))),
+                _linear_dw_transposed),
         Mistake("dX through the transposed weight",
                 "The forward pass multiplied by W.T, so the backward pass multiplies "
                 f"by W: dX = dZ @ W, not dZ @ W.T {_SEE_LINEAR}.",
-                lambda X, W, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0))),
+                _linear_dx_through_wt),
         Mistake("bias gradient averaged",
                 "The bias is broadcast to every row, so its gradient is the sum of the "
                 f"rows of dZ, not their mean {_SEE_LINEAR}: any 1/B is already inside dZ.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ.mean(axis=0))),
+                _linear_db_mean),
         Mistake("an extra 1/B",
                 f"dZ already holds the loss's 1/B {_SEE_MEAN}; dividing the weight and "
                 "bias gradients by the batch size again counts it twice.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X / len(X), dZ.sum(axis=0) / len(X))),
+                _linear_extra_inv_b),
         Mistake("bias gradient not summed",
                 "db must have the bias's shape (m,): sum dZ over the batch axis, "
                 "dZ.sum(axis=0). Taking one row (dZ[0]) keeps only the first example.",
-                lambda X, W, dZ: (dZ @ W, dZ.T @ X, dZ[0])),
+                _linear_db_first_row),
     ],
     doc="dX, dW, db of Z = X W^T + b for a batch.",
 )
@@ -119,9 +139,29 @@ def _ce_grad_by_hand():
     return (0.7 - 1.0) / 4
 
 
+def _hand_no_mean():
+    return 0.7 - 1.0
+
+
+def _hand_sign():
+    return (1.0 - 0.7) / 4
+
+
+def _hand_no_onehot():
+    return 0.7 / 4
+
+
+def _hand_over_k():
+    return (0.7 - 1.0) / 3
+
+
+def _hand_dlogp():
+    return -1.0 / 0.7 / 4
+
+
 _accept_number = accept_hidden_number(
     "dL/dZ[0, 0]",
-    f"Redo it with (P - Y)/B {_SEE_SOFTMAX}: the probability, minus the one-hot "
+    f"Redo it with (Y_hat - Y)/B {_SEE_SOFTMAX}: the probability, minus the one-hot "
     "label, then the mean's factor.")
 
 
@@ -133,22 +173,22 @@ ce_grad_by_hand = Exercise(
         Mistake("the 1/B of the mean is missing",
                 "-0.3 is the gradient of one example's loss. The loss is the mean over "
                 f"B = 4 examples {_SEE_MEAN}, so each entry is divided by 4.",
-                lambda: 0.7 - 1.0),
+                _hand_no_mean),
         Mistake("the sign is flipped",
                 "The gradient is p - y, not y - p: raising the true class's logit "
                 "lowers the loss, so its derivative is negative.",
-                lambda: (1.0 - 0.7) / 4),
+                _hand_sign),
         Mistake("the one-hot label is not subtracted",
                 "0.7 / 4 is p / B. The true class's entry also gets -1 from the "
                 f"-z_y term of the loss {_SEE_SOFTMAX}.",
-                lambda: 0.7 / 4),
+                _hand_no_onehot),
         Mistake("divided by the number of classes",
                 "The mean is over the B = 4 examples of the batch, not the K = 3 classes.",
-                lambda: (0.7 - 1.0) / 3),
+                _hand_over_k),
         Mistake("the derivative of log p instead of the loss",
                 "-1/p_y is the derivative of the loss with respect to p_y, not to the "
                 "logit z_0: the softmax's own derivative p_y(1 - p_y) must follow.",
-                lambda: -1.0 / 0.7 / 4),
+                _hand_dlogp),
     ],
     doc="Return the number you computed by hand.",
 )
@@ -160,7 +200,7 @@ ce_grad_by_hand = Exercise(
 
 
 def _softmax_cross_entropy(Z, y):
-    """L = mean_i -log p_{i, y_i} and dZ = (P - Y)/B: mean softmax-cross-entropy."""
+    """L = mean_i -log p_{i, y_i} and dZ = (Y_hat - Y)/B: mean softmax-cross-entropy."""
     B, K = Z.shape
     log_P = _log_softmax(Z)
     return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
@@ -256,15 +296,15 @@ softmax_cross_entropy = Exercise(
     rule=_RULE,
     mistakes=[
         Mistake("the 1/B of the mean is missing",
-                "P - Y is the gradient of the *sum* of the losses. The loss is their mean "
-                f"{_SEE_MEAN}, so dZ = (P - Y) / B.",
+                "Y_hat - Y is the gradient of the *sum* of the losses. The loss is their mean "
+                f"{_SEE_MEAN}, so dZ = (Y_hat - Y) / B.",
                 _ce_no_mean_in_grad),
         Mistake("the sign is flipped",
-                f"The gradient is P - Y, not Y - P {_SEE_SOFTMAX}.",
+                f"The gradient is Y_hat - Y, not Y - Y_hat {_SEE_SOFTMAX}.",
                 _ce_sign),
         Mistake("the one-hot labels are not subtracted",
                 "P / B is the derivative of log-sum-exp alone; the -z_y term of the loss "
-                "contributes -1 at the true class: dZ = (P - Y) / B.",
+                "contributes -1 at the true class: dZ = (Y_hat - Y) / B.",
                 _ce_no_onehot),
         Mistake("softmax over the wrong axis",
                 "Each example (row) has its own softmax over its K classes: normalise "
@@ -294,7 +334,7 @@ softmax_cross_entropy = Exercise(
                 "The loss is the mean over the batch: divide the sum of -log p by B.",
                 _ce_sum_loss),
     ],
-    doc="Mean softmax-cross-entropy and its gradient (P - Y)/B.",
+    doc="Mean softmax-cross-entropy and its gradient (Y_hat - Y)/B.",
 )
 
 
@@ -314,7 +354,7 @@ def _mlp_forward(X, weights, biases):
 
 
 def _output_error(logits, y):
-    """The mean loss and (BP1): delta = (P - Y) / B."""
+    """The mean loss and (BP1): delta = (Y_hat - Y) / B."""
     B, K = logits.shape
     log_P = _log_softmax(logits)
     return float(-log_P[np.arange(B), y].mean()), (np.exp(log_P) - _one_hot(y, K)) / B
@@ -432,7 +472,7 @@ mlp_backward = Exercise(
                 "only the values show the mistake.",
                 _mlp_through_wt),
         Mistake("the 1/B of the mean is missing",
-                "(BP1) is (P - Y) / B: the mean over the batch puts 1/B into every "
+                "(BP1) is (Y_hat - Y) / B: the mean over the batch puts 1/B into every "
                 "gradient.",
                 _mlp_no_mean),
         Mistake("tanh applied to the output layer",
@@ -601,7 +641,7 @@ numerical_gradient = Exercise(
 
 
 def _relu_net_errors(X, y, W1, b1, W2, b2):
-    """The hidden activations and both error terms, d2 = (P - Y)/B and d1."""
+    """The hidden activations and both error terms, d2 = (Y_hat - Y)/B and d1."""
     Z1 = X @ W1.T + b1
     A1 = np.maximum(Z1, 0)
     _, d2 = _output_error(A1 @ W2.T + b2, y)
@@ -678,10 +718,10 @@ fixed_grads = Exercise(
                 _debug_still_transposed),
         Mistake("the 1/B is still missing",
                 "dW1 is fixed; the other gradients are still exactly B times too large. "
-                "(BP1): the error at the output is (P - Y) / B.",
+                "(BP1): the error at the output is (Y_hat - Y) / B.",
                 _debug_still_no_mean),
         Mistake("1/B applied twice",
-                "Divide once, in (BP1): d2 = (P - Y) / B. Every gradient below inherits it; "
+                "Divide once, in (BP1): d2 = (Y_hat - Y) / B. Every gradient below inherits it; "
                 "dividing the gradients by B again makes them B times too small.",
                 _debug_mean_twice),
         Mistake("1/B applied to dW2 and db2 only",
@@ -698,9 +738,26 @@ fixed_grads = Exercise(
 # ---------------------------------------------------------------------------
 
 
-def _memory_prediction():
-    """Doubling the batch about doubles the activations kept for the backward pass."""
-    return "b"
+def _by_the_count():
+    """The option the count of kept numbers gives: B·(sum of the widths) per pass.
+
+    Not stored as a letter: the reference works it out, as the section does.
+    """
+    widths = [16, 128, 128, 128, 128, 4]      # input, 4 hidden layers, output
+    ratio = (512 * sum(widths)) / (256 * sum(widths))
+    return {1.0: "a", 2.0: "b", 4.0: "c", 0.5: "d"}[ratio]
+
+
+def _says_same():
+    return "a"
+
+
+def _says_quadruple():
+    return "c"
+
+
+def _says_halve():
+    return "d"
 
 
 def _accept_choice(got, expected, case):
@@ -712,22 +769,22 @@ def _accept_choice(got, expected, case):
 
 
 memory_prediction = Exercise(
-    id="2.7", name="memory_prediction", reference=_memory_prediction,
+    id="2.7", name="memory_prediction", reference=_by_the_count,
     cases=[Case((), label="batch 256 -> 512, same network")],
     accept=_accept_choice,
     mistakes=[
         Mistake("(a) the same",
                 "The weights do not change, but the activations do: the forward pass "
                 "keeps one row per example in every layer.",
-                lambda: "a"),
+                _says_same),
         Mistake("(c) quadruple",
                 "Nothing stored grows with the square of the batch: each layer keeps a "
                 "B x n_l array, linear in B.",
-                lambda: "c"),
+                _says_quadruple),
         Mistake("(d) halve",
                 "The loss is a mean, but the activations of every example must be kept "
                 "to compute its share of the gradient.",
-                lambda: "d"),
+                _says_halve),
     ],
     doc='Return "a", "b", "c" or "d".',
 )

@@ -168,7 +168,7 @@ stable_lr_by_hand = Exercise(
                 "Every direction must contract: |1 − lr·λᵢ| < 1 for all i, and the "
                 "largest eigenvalue L is the first to fail.",
                 _smallest_eigenvalue),
-        Mistake("1/μ: the smallest eigenvalue and no factor 2",
+        Mistake("1/μ_min: the smallest eigenvalue and no factor 2",
                 "The bound comes from the largest eigenvalue, and it is 2/L: "
                 "|1 − lr·L| < 1 means 0 < lr < 2/L.",
                 _one_over_mu),
@@ -177,7 +177,7 @@ stable_lr_by_hand = Exercise(
                 "eigenvalues, here 2 and 8, not the diagonal entries 5 and 5.",
                 _diagonal_entry),
         Mistake("0.2 = 2/10: both eigenvalues used",
-                "2/10 is 2/(L + μ), which equals 2/trace(A) here: the rate that balances "
+                "2/10 is 2/(L + μ_min), which equals 2/trace(A) here: the rate that balances "
                 "the fastest and the slowest direction, not the largest stable one. "
                 "Stability needs the largest eigenvalue alone.",
                 _sum_of_eigenvalues),
@@ -630,9 +630,10 @@ warmup_cosine_lr = Exercise(
 # it, and the chapter's cell shows only the curves.
 CURVE_RATES = (0.01, 0.3, 1.5, 5.0)
 CURVE_LETTERS = "ABCD"
-# Sorted: too small (hardly moves), good (falls fastest, smooth), too large but
-# stable (jumps up at once, recovers, keeps spiking), above the limit (up at once,
-# and stays up). The chapter's figure and the hints below describe these shapes.
+# Sorted: too small (hardly moves), good (falls fastest, smooth), stable at the
+# start but too large once training sharpens the curvature (falls for ~10 steps,
+# climbs, recovers, keeps spiking), above the limit (up at once, and stays up).
+# The chapter's figure and the hints below describe these shapes.
 _SORTED = CURVE_RATES
 _SHUFFLE = 50    # np.random.default_rng(_SHUFFLE).permutation(4) orders the rates
 
@@ -642,19 +643,19 @@ def _loss_curve_lrs():
     return tuple(CURVE_RATES[int(i)] for i in np.random.default_rng(_SHUFFLE).permutation(4))
 
 
-def exercise_curves(make_model, X, y, epochs=6, batch_size=32, window=10):
-    """{letter: loss curve} of the four SGD runs of exercise 3.6 (a moving average)."""
+def exercise_curves(make_model, X, y, epochs=6, batch_size=32):
+    """{letter: loss of every step} of the four SGD runs of exercise 3.6."""
     from .. import functional, train  # not at import time: checks stay light
 
-    curves = {}
+    histories = {}
     for letter, lr in zip(CURVE_LETTERS, _loss_curve_lrs(), strict=True):
         net = make_model()
         history = train.fit(net, functional.cross_entropy, (X, y),
                             optim.SGD(net.parameters(), lr=lr), epochs=epochs,
                             batch_size=batch_size, rng=np.random.default_rng(4),
                             verbose=False)
-        curves[letter] = np.convolve(history.loss, np.ones(window) / window, mode="valid")
-    return curves
+        histories[letter] = history.loss
+    return histories
 
 
 def rates_of_the_curves():
@@ -715,10 +716,10 @@ loss_curve_lrs = Exercise(
                 "ends lowest.",
                 _curves_small_and_good_swapped),
         Mistake("the good rate and the too-large stable one swapped",
-                "The rate that is too large, but not past the limit, overshoots: its "
-                "loss jumps *up* in the first steps, comes back down, and keeps spiking "
-                "above the good run. The good rate goes down from the start and stays "
-                "smooth.",
+                "The rate that is stable at the start but too large once training "
+                "sharpens the curvature falls for a few steps, then climbs, comes back "
+                "down, and keeps spiking above the good run. The good rate goes down "
+                "from the start and stays smooth.",
                 _curves_good_and_large_swapped),
         Mistake("the divergent curve given a stable rate",
                 "The curve that jumps up at once and stays high has the largest rate: "
@@ -729,12 +730,12 @@ loss_curve_lrs = Exercise(
         Mistake("the order reversed",
                 "Too small a rate does not make the loss go up: it is stable, and the "
                 "loss hardly falls. It is too large a rate that overshoots and makes the "
-                "loss jump *up* in the first steps; the higher it jumps and stays, the "
-                "larger the rate.",
+                "loss go *up*; the higher it goes and stays, the larger the rate.",
                 _curves_reversed),
     ],
     hint="Too small: smooth but slow. Good: falls fastest and stays smooth. Too large "
-         "but stable: jumps up at once, then recovers with spikes. Past the limit: up at "
-         'once and stays up. See chapter 3, "Reading loss curves".',
+         "once the curvature grows: falls for a few steps, climbs, then recovers with "
+         "spikes. Past the limit: up at once and stays up. "
+         'See chapter 3, "Reading loss curves".',
     doc="Return (lr of curve A, lr of curve B, lr of curve C, lr of curve D).",
 )

@@ -104,8 +104,8 @@ STABLE_LR_BY_HAND = [
     (lr_from_min_eigenvalue, "the smallest eigenvalue used"),
     (lr_from_diagonal, "a diagonal entry used as the curvature"),
     (lr_from_trace, "0.2 = 2/10: both eigenvalues used"),
-    (lr_balanced, None),         # the same number: named by it, 2/(L + mu) in the hint
-    (lr_one_over_mu, "1/μ: the smallest eigenvalue and no factor 2"),
+    (lr_balanced, None),         # the same number: named by it, 2/(L + mu_min) in the hint
+    (lr_one_over_mu, "1/μ_min: the smallest eigenvalue and no factor 2"),
     (lr_rounded_guess, None),
 ]
 
