@@ -908,6 +908,7 @@ def training_player(runs, captions, alt, interval=900):
 
     def draw(k):
         draw_curves(axes, runs[k], captions[k].split(":")[0], loss_max=loss_max)
-        fig.tight_layout()
+        if k == 0:
+            fig.tight_layout()   # the same labels in every frame: lay out once
 
     return frames_player(fig, draw, len(runs), captions=captions, interval=interval, alt=alt)
