@@ -98,7 +98,8 @@ def chapter_of(nb, path=None):
 
     In order: the number ``bpcourse student`` wrote into its metadata; the
     leading number of its file name (``05_adaptive.ipynb``); the chapter more
-    than half of the exercises it checks belong to ("5.1").
+    than half of the exercises its cells check belong to ("5.1"; what its
+    outputs say does not count).
     """
     number = nb.get("metadata", {}).get("bpcourse", {}).get("chapter")
     if isinstance(number, int) and not isinstance(number, bool):
@@ -107,9 +108,7 @@ def chapter_of(nb, path=None):
         found = re.match(r"(\d+)", Path(path).name)
         if found:
             return int(found.group(1))
-    registry = _registry()
-    named = [registry[n] for n in _records(nb) if n in registry] + exercises_in(nb)
-    counts = Counter(_chapter(e) for e in set(named))
+    counts = Counter(_chapter(e) for e in exercises_in(nb))
     if not counts:
         return None
     number, count = counts.most_common(1)[0]
@@ -333,6 +332,11 @@ def grade_notebook(path, timeout=120, notebook_timeout=None):
         error = _cell_error(grading)
         raise GradeError(f"{path}: cannot be graded: the checks could not be run in its "
                          f"kernel ({error or 'no verdicts'})")
+    unchecked = [n for n, _ in wanted if n not in verdicts]   # the grading stopped
+    for k, missed in enumerate(unchecked):
+        verdicts[missed] = {"name": missed, "status": "unchecked", "reason": (
+            "its check did not end: the function would not stop" if k == 0 else
+            "not checked: the grading stopped before it")}
     rows = [_row(e, e in called, verdicts.get(e.name), nb, arguments, stopped_at)
             for e in exercises]
     passed = sum(row["status"] == "passed" for row in rows)
@@ -347,10 +351,10 @@ def _row(exercise, called, verdict, nb, arguments, stopped_at):
     if not called:
         return row
     argument = arguments.get(exercise.name, exercise.name)
-    if verdict is None or verdict["status"] == "undefined":
+    if verdict["status"] in ("undefined", "unchecked"):
         row["status"] = NOT_RUN
-        row["reason"] = (_why_not_run(nb, argument, stopped_at) if verdict else
-                         "grading did not reach it")
+        row["reason"] = (_why_not_run(nb, argument, stopped_at)
+                         if verdict["status"] == "undefined" else verdict["reason"])
         return row
     row.update({key: verdict.get(key, row[key]) for key in ("status", "passed", "total")})
     if verdict.get("mistake"):
@@ -484,7 +488,8 @@ def main(argv=None):
                    help="exit with status 1 when the score of all notebooks together is "
                         "below PERCENT (for CI); a notebook that cannot be graded gives 2")
     args = parser.parse_args(argv)
-    needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
+    needed = (["nbformat", "myst_parser", "pybtex"] if args.command == "student"
+              else ["nbformat", "nbclient"])
     missing = _missing(needed)
     if missing:
         install = missing[:]

@@ -105,6 +105,23 @@ class Module:
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
 
+    # -- training and evaluation mode (chapter 6: batch normalization) --------
+
+    training = True  # the class default: every module starts in training mode
+
+    def train(self, mode=True):
+        """Set training mode (``mode=True``) or evaluation mode on this module and
+        every descendant, as PyTorch; returns the module. Only layers that act
+        differently in the two modes (``BatchNorm1d``) look at ``.training``.
+        See chapter 6, "Normalization"."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode: the same as ``train(False)``."""
+        return self.train(False)
+
 
 def _resolve_init(init):
     if init is None or callable(init):
@@ -329,3 +346,123 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}"
+
+
+# --- chapter 6 ---------------------------------------------------------------
+
+__all__ += ["BatchNorm1d"]
+
+
+def _batch_norm(x, mean, var, weight, bias, eps, use_batch):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, one node.
+
+    ``mean`` and ``var`` have the shape that broadcasts against ``x`` (one
+    entry per channel). With ``use_batch`` they are the batch's own statistics
+    and the backward pass goes through them too; otherwise they are constants
+    (the running averages of evaluation mode). The backward pass, for the m
+    values x_i of one channel, x_hat = (x - mean) / s, s = sqrt(var + eps),
+    and g = dL/dy:
+
+        dL/dx_hat = g * weight
+        dL/dx     = (dL/dx_hat - mean(dL/dx_hat) - x_hat * mean(dL/dx_hat * x_hat)) / s
+        dL/dweight = sum(g * x_hat),   dL/dbias = sum(g)
+
+    (without ``use_batch``: dL/dx = dL/dx_hat / s). See chapter 6, "Normalization".
+    """
+    xd = x.data
+    axes = (0,) if xd.ndim == 2 else (0, 2)
+    s = np.sqrt(var + eps)
+    x_hat = (xd - mean) / s
+    w = 1.0 if weight is None else weight.data.reshape(mean.shape)
+    out = x_hat * w if weight is not None else x_hat.copy()
+    if bias is not None:
+        out = out + bias.data.reshape(mean.shape)
+    prev = (x,) if weight is None else (x, weight, bias)
+
+    def _backward(g):
+        d_hat = g * w
+        if use_batch:
+            gx = (d_hat - d_hat.mean(axis=axes, keepdims=True)
+                  - x_hat * (d_hat * x_hat).mean(axis=axes, keepdims=True)) / s
+        else:
+            gx = d_hat / s
+        if weight is None:
+            return (gx,)
+        return gx, (g * x_hat).sum(axis=axes), g.sum(axis=axes)
+
+    return Tensor._make(out, prev, _backward, "batch_norm")
+
+
+class BatchNorm1d(Module):
+    """Batch normalization (Ioffe and Szegedy, 2015), as ``torch.nn.BatchNorm1d``.
+
+    Input of shape (N, C) or (N, C, L); each of the C channels is normalized
+    over the batch (and L):
+
+        y = (x - mean) / sqrt(var + eps) * gamma + beta
+
+    In training mode mean and var are the batch's (var biased, dividing by m,
+    the number of values per channel), and the running averages are updated:
+
+        running_mean <- (1 - momentum) running_mean + momentum mean
+        running_var  <- (1 - momentum) running_var  + momentum var * m / (m - 1)
+
+    (the *unbiased* variance, as PyTorch; ``momentum=None`` gives the
+    cumulative average over all batches so far). In evaluation mode
+    (``.eval()``) the running averages replace the batch statistics, so an
+    example's output no longer depends on the rest of its batch. gamma
+    (``weight``) starts at 1, beta (``bias``) at 0. See chapter 6, "Normalization".
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        if int(num_features) != num_features or num_features < 1:
+            raise ValueError(f"BatchNorm1d: num_features must be a positive integer, "
+                             f"got {num_features!r}")
+        self.num_features = int(num_features)
+        self.eps, self.momentum = eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Tensor(np.ones(self.num_features), requires_grad=True)
+            self.bias = Tensor(np.zeros(self.num_features), requires_grad=True)
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            self.running_mean = np.zeros(self.num_features)
+            self.running_var = np.ones(self.num_features)
+            self.num_batches_tracked = 0
+        else:
+            self.running_mean = self.running_var = None
+            self.num_batches_tracked = None
+
+    def forward(self, x):
+        if type(x) is not Tensor:
+            x = Tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}) "
+                             f"or (N, {self.num_features}, L), got {x.shape}")
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, self.num_features) + (() if x.ndim == 2 else (1,))
+        use_batch = self.training or not self.track_running_stats
+        if use_batch:
+            m = x.data.size // self.num_features
+            if self.training and m < 2:
+                raise ValueError(f"BatchNorm1d: expected more than 1 value per channel "
+                                 f"when training, got input of shape {x.shape}")
+            mean = x.data.mean(axis=axes, keepdims=True)
+            var = ((x.data - mean) ** 2).mean(axis=axes, keepdims=True)
+            if self.training and self.track_running_stats:
+                self.num_batches_tracked += 1
+                f = (1.0 / self.num_batches_tracked if self.momentum is None
+                     else self.momentum)
+                unbiased = var.reshape(-1) * m / max(m - 1, 1)
+                self.running_mean = (1 - f) * self.running_mean + f * mean.reshape(-1)
+                self.running_var = (1 - f) * self.running_var + f * unbiased
+        else:
+            mean = self.running_mean.reshape(shape)
+            var = self.running_var.reshape(shape)
+        return _batch_norm(x, mean, var, self.weight, self.bias, self.eps, use_batch)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")

@@ -787,6 +787,458 @@ def lr_player(surface=None, lrs=None, start=None, steps=40, interval=500):
     return surface_player(surface, runs, titles, captions, alt, interval=interval)
 
 
+# ---------------------------------------------------------------------------
+# --- chapter 4 ---
+# Chapter 4: learning rate and momentum on the ravine
+# ---------------------------------------------------------------------------
+
+MOMENTUM_START = (-0.64, 1.71)   # far along the ravine's floor, a little up a wall
+MOMENTUM_SIZE = (10, 6.4)        # live: path and rate picture above, the loss below
+MOMENTUM_PLAYER_SIZE = (8.4, 5.6)
+
+
+def momentum_ravine():
+    """Chapter 4's ravine: the rotated quadratic with ``L = 10`` and ``κ = 100``.
+
+    See chapter 4, "The ravine problem".
+    """
+    return surfaces.quadratic(kappa=100, angle=30, L=10)
+
+
+def momentum_rate(lr, momentum, lam, nesterov=False):
+    """The rate ``r = max|z|`` of one eigen-coordinate with curvature ``lam``.
+
+    Heavy ball:  z² − (1 + μ − ηλ) z + μ = 0
+    Nesterov:    z² − (1 + μ)(1 − ηλ) z + μ(1 − ηλ) = 0
+
+    ``lam`` may be an array. See chapter 4, "One eigenvalue at a time" and
+    "Nesterov momentum".
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    if nesterov:
+        b, c = (1 + momentum) * (1 - lr * lam), momentum * (1 - lr * lam)
+    else:
+        b, c = 1 + momentum - lr * lam, momentum + 0 * lam
+    disc = np.sqrt((b * b - 4 * c).astype(complex))
+    return np.maximum(np.abs((b + disc) / 2), np.abs((b - disc) / 2))
+
+
+def momentum_run(lr, momentum, nesterov=False, surface=None, start=MOMENTUM_START, steps=150):
+    """Heavy ball (``optim.momentum_step``) or Nesterov (``optim.nesterov_step``) on the
+    ravine, in PyTorch's form from its first step. Returns a ``surfaces.Trajectory``.
+
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine() if surface is None else surface
+    rule = optim.nesterov_step if nesterov else optim.momentum_step
+    (run,) = record_frames(rule, surface, [{"lr": lr, "momentum": momentum}], start=start,
+                           steps=steps)
+    return run
+
+
+def _momentum_figure(size, dpi):
+    """Three panels: the path and the rate picture side by side, the loss below."""
+    fig = Figure(figsize=size, dpi=dpi)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.35, 1])
+    return fig, (fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]),
+                 fig.add_subplot(grid[1, :]))
+
+
+def _rate_axis(ax, surface):
+    """The empty rate picture: curvature on a log axis, the ravine's two marked.
+
+    The axis is linear in log10(λ) with plain tick labels: a player redraws
+    its text for every frame, and mathtext labels cost most of that.
+    """
+    mu_min, L = surface.info["mu"], surface.info["L"]
+    ax.set_xlim(math.log10(mu_min / 4), math.log10(4 * L))
+    ticks = range(math.ceil(math.log10(mu_min / 4)), math.floor(math.log10(4 * L)) + 1)
+    ax.set_xticks(list(ticks), [f"{10.0**k:g}" for k in ticks])
+    ax.set_ylim(0, 1.25)
+    ax.axhline(1, color="0.4", lw=0.8, ls="--")
+    for lam in (mu_min, L):
+        ax.axvline(math.log10(lam), color="0.6", lw=0.8)
+    ax.set_xlabel("curvature λ (log scale)")
+    ax.set_ylabel("rate r = max |z|")
+
+
+def _loss_axis_log10(ax, steps):
+    """The loss panel: log10 of the loss on a linear axis, plain labels (see _rate_axis)."""
+    ax.set_xlim(0, steps)
+    ax.set_xlabel("step")
+    ax.set_ylabel("log10 f(θ)")
+
+
+def draw_momentum_run(axes, surface, run, lr, momentum, nesterov=False):
+    """One run's three pictures: the path on the contours (``axes[0]``), the rate
+    ``r(λ)`` against the curvature with the ravine's ``μ_min`` and ``L`` marked and the
+    band where ``r = √μ`` shaded (``axes[1]``), the loss against the step (``axes[2]``).
+    Used live; the player draws the same with moving lines.
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    ax_s, ax_r, ax_l = axes
+    for ax in axes:
+        ax.clear()
+    name = "Nesterov" if nesterov else "heavy ball"
+    plot.plot_surface(surface, ax=ax_s, n=100, levels=12, paths={name: run.path})
+    ax_s.legend(fontsize=8, loc="lower right")
+    ax_s.set_title(f"lr = {lr:.3g}, momentum = {momentum:.2f}", fontsize=10)
+    _rate_axis(ax_r, surface)
+    lam = np.geomspace(surface.info["mu"] / 4, 4 * surface.info["L"], 400)
+    ax_r.plot(np.log10(lam), np.minimum(momentum_rate(lr, momentum, lam, nesterov), 1.25),
+              color=plot.PALETTE["blue"])
+    if not nesterov and momentum > 0:
+        lo, hi = (1 - math.sqrt(momentum)) ** 2 / lr, (1 + math.sqrt(momentum)) ** 2 / lr
+        ax_r.axvspan(math.log10(lo), math.log10(hi), color=plot.PALETTE["sky"], alpha=0.2,
+                     lw=0)
+    ends_lam = [surface.info["mu"], surface.info["L"]]
+    ends = momentum_rate(lr, momentum, ends_lam, nesterov)
+    ax_r.plot(np.log10(ends_lam), np.minimum(ends, 1.25), "o", color=plot.PALETTE["vermillion"])
+    ax_r.set_title(f"rate r = {ends.max():.3f}", fontsize=10)
+    gap = run.losses - surface.f_min
+    finite = np.isfinite(gap)
+    ax_l.plot(np.arange(len(gap))[finite], np.log10(np.maximum(gap[finite], 1e-16)),
+              color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, len(gap) - 1)
+    if not finite.all():
+        ax_l.set_title(f"diverged at step {int(np.argmin(finite))}", fontsize=10,
+                       color=plot.PALETTE["vermillion"])
+    else:
+        ax_l.set_title(f"after {len(gap) - 1} steps: f = {gap[-1]:.2g}", fontsize=10)
+
+
+def momentum_explorer(steps=150):
+    """Live explorer: learning rate, momentum and Nesterov on the ravine.
+
+    Shows the path, the loss and the rate of every curvature
+    (``draw_momentum_run``); a button sets the optimal pair of heavy ball,
+    lr = 4/(√L + √μ_min)², momentum = ((√κ − 1)/(√κ + 1))². Needs a Jupyter
+    kernel; the website shows ``momentum_player`` instead.
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine()
+    L, mu_min = surface.info["L"], surface.info["mu"]
+    root_k = math.sqrt(L / mu_min)
+    best = (4 / (math.sqrt(L) + math.sqrt(mu_min)) ** 2, ((root_k - 1) / (root_k + 1)) ** 2)
+    style = {"description_width": "initial"}
+    lr_w = w.FloatSlider(value=0.19, min=0.005, max=0.45, step=0.005, readout_format=".3f",
+                         description="learning rate", continuous_update=False, style=style)
+    mu_w = w.FloatSlider(value=0.0, min=0.0, max=0.99, step=0.01, description="momentum",
+                         continuous_update=False, style=style)
+    nesterov_w = w.Checkbox(value=False, description="Nesterov")
+    best_w = w.Button(description="optimal (lr, momentum)")
+    picture = w.Image(format="png", layout=w.Layout(
+        max_width=f"{round(MOMENTUM_SIZE[0] * plot.LIVE_DPI)}px"))
+
+    def redraw(_=None):
+        run = momentum_run(lr_w.value, mu_w.value, nesterov_w.value, surface, steps=steps)
+        fig, axes = _momentum_figure(MOMENTUM_SIZE, plot.LIVE_DPI)
+        draw_momentum_run(axes, surface, run, lr_w.value, mu_w.value, nesterov_w.value)
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    def set_best(_=None):
+        for control in (lr_w, mu_w, nesterov_w):
+            control.unobserve(redraw, names="value")
+        lr_w.value, mu_w.value, nesterov_w.value = round(best[0], 3), round(best[1], 2), False
+        for control in (lr_w, mu_w, nesterov_w):
+            control.observe(redraw, names="value")
+        redraw()
+
+    for control in (lr_w, mu_w, nesterov_w):
+        control.observe(redraw, names="value")
+    best_w.on_click(set_best)
+    redraw()
+    return w.VBox([w.HBox([lr_w, mu_w]), w.HBox([nesterov_w, best_w]), picture])
+
+
+def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
+    """The kernel-free face of ``momentum_explorer``: one frame per momentum.
+
+    Heavy ball on the ravine at the learning rate ``lr`` with each of
+    ``momenta`` (default 16 values from 0 to 0.9): the path, the rate
+    picture and the loss, as the live explorer draws them; the contours are
+    drawn once and each frame moves only its lines. Returns self-contained
+    HTML (see ``frames_player``).
+    See chapter 4, "Explorer: learning rate and momentum on the ravine".
+    """
+    surface = momentum_ravine()
+    momenta = np.linspace(0, 0.9, 16) if momenta is None else np.asarray(momenta, dtype=float)
+    if momenta.ndim != 1 or not 2 <= len(momenta) <= 30:
+        raise ValueError("momentum_player: momenta must hold 2 to 30 values, "
+                         f"got shape {momenta.shape}")
+    runs = record_frames(optim.momentum_step, surface,
+                         [{"momentum": float(mu)} for mu in momenta],
+                         start=MOMENTUM_START, steps=steps, lr=lr)
+    fig, (ax_s, ax_r, ax_l) = _momentum_figure(MOMENTUM_PLAYER_SIZE, plot.PLAYER_DPI)
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=12)
+    ax_s.get_legend().remove()
+    (path_line,) = ax_s.plot([], [], "o-", ms=2, lw=1, color=plot.PALETTE["vermillion"])
+    _rate_axis(ax_r, surface)
+    lam = np.geomspace(surface.info["mu"] / 4, 4 * surface.info["L"], 300)
+    (rate_line,) = ax_r.plot([], [], color=plot.PALETTE["blue"])
+    (ends_dots,) = ax_r.plot([], [], "o", color=plot.PALETTE["vermillion"])
+    band = [None]
+    gaps = [np.log10(np.maximum(r.losses - surface.f_min, 1e-16)) for r in runs]
+    (loss_line,) = ax_l.plot([], [], color=plot.PALETTE["blue"])
+    _loss_axis_log10(ax_l, steps)
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps])
+    ax_l.set_ylim(finite.min(), finite.max() + 1)
+    # plain tick labels: the text is laid out anew for every frame
+    for ax in (ax_s, ax_l):
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax_s.set_xlabel("θ₁")
+    ax_s.set_ylabel("θ₂")
+    fig.tight_layout()
+    ends_lam = [surface.info["mu"], surface.info["L"]]
+    rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
+
+    def draw(k):
+        mu = float(momenta[k])
+        path_line.set_data(runs[k].path[:, 0], runs[k].path[:, 1])
+        rate_line.set_data(np.log10(lam), np.minimum(momentum_rate(lr, mu, lam), 1.25))
+        ends_dots.set_data(np.log10(ends_lam), np.minimum(momentum_rate(lr, mu, ends_lam), 1.25))
+        if band[0] is not None:
+            band[0].remove()
+            band[0] = None
+        if mu > 0:
+            band[0] = ax_r.axvspan(math.log10((1 - math.sqrt(mu)) ** 2 / lr),
+                                   math.log10((1 + math.sqrt(mu)) ** 2 / lr),
+                                   color=plot.PALETTE["sky"], alpha=0.2, lw=0)
+        loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
+        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
+        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
+        diverged = not np.all(np.isfinite(runs[k].losses))
+        ax_l.set_title("diverged" if diverged else
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
+
+    captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
+                                                                                 strict=True)]
+    alt = (f"Heavy ball on the ravine at learning rate {lr:g}: the path on the contours, "
+           "the rate of every curvature with the ravine's two curvatures marked, and the "
+           f"loss against the step, one frame per momentum from {momenta[0]:g} to "
+           f"{momenta[-1]:g}")
+    return frames_player(fig, draw, len(momenta), captions=captions, interval=interval,
+                         alt=alt)
+
+
+# --- chapter 6 ---------------------------------------------------------------
+# Per-layer statistics of a deep network at initialization: depth, activation,
+# initialization scale, skip connections and normalization.
+
+DEPTH_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+DEPTH_NORMS = (None, "layer", "batch")
+
+
+def deep_network(depth, width, activation="relu", gain=1.0, skip=False, norm=None, rng=None):
+    """``depth`` layers of ``width`` units built from ``bpcourse.nn``, as a list of blocks.
+
+    Every weight is N(0, gain^2 / width) (gain 1: LeCun, sqrt 2: He), every
+    bias 0. A plain block is ``h <- act(norm(W h))``; with ``skip`` it is
+    ``h <- h + act(norm(W h))``. ``norm`` is None, "layer" (``nn.LayerNorm``)
+    or "batch" (``nn.BatchNorm1d``). Returns the list of blocks, each a
+    ``(linear, norm module or None, activation module)`` triple. Like
+    ``nn.MLP``, it draws the weights from ``rng`` (default
+    ``np.random.default_rng(0)``), advancing it.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    if activation not in DEPTH_ACTIVATIONS:
+        raise ValueError(f"deep_network: activation must be one of {DEPTH_ACTIVATIONS}, "
+                         f"got {activation!r}")
+    if norm not in DEPTH_NORMS:
+        raise ValueError(f"deep_network: norm must be one of {DEPTH_NORMS}, got {norm!r}")
+    if int(depth) < 1 or int(width) < 1:
+        raise ValueError(f"deep_network: depth and width must be >= 1, got {depth}, {width}")
+    if rng is None:
+        rng = np.random.default_rng(0)
+    _check_rng(rng, "deep_network")
+    std = float(gain) / np.sqrt(width)
+
+    def init(shape, rng):
+        return rng.normal(0.0, std, size=shape)
+
+    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+    blocks = []
+    for _ in range(int(depth)):
+        linear = nn.Linear(width, width, rng=rng, init=init)
+        normer = (nn.LayerNorm(width) if norm == "layer"
+                  else nn.BatchNorm1d(width) if norm == "batch" else None)
+        blocks.append((linear, normer, acts[activation]()))
+    return blocks
+
+
+def deep_network_stats(depth=50, width=100, activation="relu", gain=1.0, skip=False, norm=None,
+                       batch=64, rng=None):
+    """Forward and backward once through ``deep_network``; per-layer statistics.
+
+    The input is a batch of N(0, 1) rows; the loss is L = (1/B) sum(h_D * R)
+    with a fixed N(0, 1) matrix R, so the backward pass starts with
+    dL/dh_D of the same size whatever the forward pass did, and what happens
+    to it on the way down is the network's doing alone.
+
+    Returns a dict of arrays of length ``depth`` (layer 1 first): ``act_std``,
+    the standard deviation of each block's output; ``grad_std``, that of
+    dL/dh at each block's output; ``grad_norm``, the Frobenius norm of
+    dL/dW of each block's weight; and ``loss``, ``blocks``. Draws from a copy
+    of ``rng`` (default ``np.random.default_rng(0)``): the same ``rng`` gives
+    the same network and the same numbers.
+    """
+    rng = _own_rng(rng, "deep_network_stats")
+    blocks = deep_network(depth, width, activation, gain, skip, norm, rng)
+    X = rng.normal(size=(batch, width))
+    R = rng.normal(size=(batch, width))
+    h = Tensor(X)
+    outs = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for linear, normer, act in blocks:
+            z = linear(h)
+            if normer is not None:
+                z = normer(z)
+            a = act(z)
+            h = h + a if skip else a
+            outs.append(h)
+        loss = (h * R).sum() / batch
+        loss.backward()
+        act_std = np.array([o.data.std() for o in outs])
+        grad_std = np.array([o.grad.std() for o in outs])
+        grad_norm = np.array([np.linalg.norm(b[0].weight.grad) for b in blocks])
+    return {"act_std": act_std, "grad_std": grad_std, "grad_norm": grad_norm,
+            "loss": float(loss.data), "blocks": blocks}
+
+
+def _config_label(activation, gain, skip, norm):
+    gains = {1.0: "1", 2**0.5: "√2"}
+    g = next((v for k, v in gains.items() if abs(k - gain) < 1e-9), f"{gain:.3g}")
+    parts = [activation, f"std {g}/√n"]
+    if skip:
+        parts.append("skips")
+    if norm:
+        parts.append(f"{norm} norm")
+    return ", ".join(parts)
+
+
+def _decade(value, _pos):
+    """A log axis' tick label as plain text, "1e-10" (mathtext is slow to draw)."""
+    return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
+
+
+def _draw_depth_stats(axes, stats, label, ylims=None):
+    ax_a, ax_g = axes
+    layers = np.arange(1, len(stats["act_std"]) + 1)
+    for ax, key, ylabel in [(ax_a, "act_std", "std of activations"),
+                            (ax_g, "grad_std", r"std of $\partial\mathcal{L}/\partial a^{(l)}$")]:
+        ax.cla()
+        values = np.asarray(stats[key], dtype=float)
+        shown = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        ax.semilogy(layers, shown, "o-", ms=3, color=plot.PALETTE["blue"])
+        ax.set_xlabel("layer l (input side left)", fontsize=12)
+        ax.set_ylabel(ylabel + " (log)", fontsize=12)
+        ax.tick_params(labelsize=11)
+        if ylims is not None:
+            ax.set_ylim(*ylims[key])
+        # A few labelled decades: a tick label per decade over 40 decades is
+        # unreadable, and slow to draw in every frame of the player.
+        ax.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax.yaxis.set_minor_locator(LogLocator(numticks=6, subs=()))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_major_formatter(FuncFormatter(_decade))
+    ax_a.set_title("forward: activations", fontsize=12)
+    ax_g.set_title("backward: gradients", fontsize=12)
+    axes[0].figure.suptitle(label, fontsize=13)
+
+
+def depth_explorer(width=64, batch=32, rng=None):
+    """Live explorer: depth, activation, init scale, skips, normalization -> per-layer stats.
+
+    Needs a Jupyter kernel; the website shows ``depth_player`` instead.
+    Every redraw starts from the same ``rng`` (default
+    ``np.random.default_rng(0)``), so only the knobs change the picture.
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    _own_rng(rng, "depth_explorer")     # a bad rng fails here, not at the first redraw
+    style = {"description_width": "initial"}
+    depth_w = w.IntSlider(value=30, min=2, max=60, description="depth",
+                          continuous_update=False)
+    act_w = w.Dropdown(options=list(DEPTH_ACTIVATIONS), value="relu", description="activation")
+    gain_w = w.FloatLogSlider(value=2**0.5, base=2, min=-2, max=2, step=0.25,
+                              description="weight std × √n", readout_format=".3f",
+                              continuous_update=False, style=style)
+    skip_w = w.Checkbox(value=False, description="skip connections")
+    norm_w = w.Dropdown(options=[("none", None), ("layer norm", "layer"),
+                                 ("batch norm", "batch")], value=None,
+                        description="normalization", style=style)
+    picture = _picture()
+
+    def redraw(_=None):
+        stats = deep_network_stats(depth_w.value, width, act_w.value, gain_w.value,
+                                   skip_w.value, norm_w.value, batch, rng)
+        fig, axes = _live_figure()
+        _draw_depth_stats(axes, stats,
+                          _config_label(act_w.value, gain_w.value, skip_w.value, norm_w.value))
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    for control in (depth_w, act_w, gain_w, skip_w, norm_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([depth_w, act_w, gain_w]), w.HBox([skip_w, norm_w]), picture])
+
+
+DEPTH_PLAYER_CONFIGS = (
+    ("relu", 0.5, False, None), ("relu", 1.0, False, None), ("relu", 2**0.5, False, None),
+    ("relu", 1.7, False, None), ("relu", 2.0, False, None),
+    ("tanh", 0.5, False, None), ("tanh", 1.0, False, None), ("tanh", 2.0, False, None),
+    ("sigmoid", 1.0, False, None), ("sigmoid", 4.0, False, None),
+    ("sigmoid", 1.0, False, "batch"), ("relu", 0.5, False, "layer"),
+    ("relu", 2.0, False, "batch"), ("relu", 0.5, True, None), ("relu", 2**0.5, True, None),
+    ("relu", 2**0.5, True, "layer"),
+)
+
+
+def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, rng=None,
+                 interval=1200):
+    """The explorer's kernel-free face: one frame per configuration, per-layer statistics.
+
+    ``configs`` are ``(activation, gain, skip, norm)`` tuples. The axes keep
+    one range over all frames so that frames can be compared by eye.
+    Every configuration is built from the same ``rng`` (default
+    ``np.random.default_rng(0)``). Returns self-contained HTML (see
+    ``frames_player``).
+    See chapter 6, "Explorer: depth, activation, initialization, skips and normalization".
+    """
+    configs = list(configs)
+    if not 1 <= len(configs) <= 30:
+        raise ValueError(f"depth_player: need 1 to 30 configurations, got {len(configs)}")
+    runs = [deep_network_stats(depth, width, a, g, s, n, batch, rng) for a, g, s, n in configs]
+    ylims = {}
+    for key in ("act_std", "grad_std"):
+        vals = np.concatenate([r[key] for r in runs])
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        ylims[key] = (max(vals.min(), 1e-30) / 3, vals.max() * 3)
+    fig, axes = _player_figure()
+    labels = [_config_label(*c) for c in configs]
+    # Draw the axes once; each frame only moves the two lines and the title.
+    _draw_depth_stats(axes, runs[0], labels[0], ylims)
+    lines = [ax.get_lines()[0] for ax in axes]
+    fig.tight_layout()
+
+    def draw(k):
+        for line, key in zip(lines, ("act_std", "grad_std"), strict=True):
+            values = np.asarray(runs[k][key], dtype=float)
+            line.set_ydata(np.where(np.isfinite(values) & (values > 0), values, np.nan))
+        fig.suptitle(labels[k], fontsize=13)
+
+    captions = []
+    for label, r in zip(labels, runs, strict=True):
+        ratio = r["grad_std"][0] / r["grad_std"][-1]
+        captions.append(f"{label}: gradient at layer 1 / at layer {depth} = {ratio:.2g}")
+    alt = (f"Standard deviation of the activations and of the gradients, per "
+           f"layer, of a {depth}-layer network of width {width} at initialization, one "
+           f"frame per configuration of activation, weight scale, skips and normalization")
+    return frames_player(fig, draw, len(configs), captions=captions, interval=interval,
+                         alt=alt)
+
 # --- chapter 7 ---
 # A network trained on real data (MNIST-1D): optimizer, learning rate, batch
 # size and width -> the training and validation curves, live and as a player.

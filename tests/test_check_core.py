@@ -1,4 +1,4 @@
-"""The check machinery (bpcourse/check/_core.py) on small exercises made for the test."""
+"""The check machinery (bpcourse/check, in its four parts) on toy exercises."""
 
 import signal
 import threading
@@ -61,6 +61,13 @@ def test_rel_error_is_the_stated_formula():
     assert rel_error([1.0, np.nan], [1.0, np.nan]) == 0.0      # NaN in the same place
     assert rel_error([1.0], [np.nan]) == np.inf
     assert rel_error(np.zeros(0), np.zeros(0)) == 0.0
+
+
+def test_one_relative_error_across_gradcheck_and_check():
+    from bpcourse import check, gradcheck
+    if not hasattr(gradcheck, "rel_error"):
+        pytest.skip("gradcheck.rel_error comes with helper arch's change")
+    assert check.rel_error is rel_error is gradcheck.rel_error
 
 
 def test_reference_passes_and_counts_cases(toy):
@@ -806,3 +813,36 @@ def test_the_html_comes_from_the_template(toy):
     assert html.startswith("<div class='bpcourse-check bpcourse-check-failed'")
     assert "<b>Case</b>" in html and "$" not in html
     assert set(_report._PARTS) == {"box", "table", "row", "note", "hint", "reproduce"}
+
+
+class _Shared:
+    """A test function shared by every copy of a case (as ch02's are)."""
+
+    def __init__(self):
+        self.power = 2
+
+    def __call__(self, t):
+        return t ** self.power
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+_SQUARE = _Shared()
+
+
+def test_the_answers_are_worked_out_before_the_learners_code_runs():
+    exercise = Exercise(id="0.18", name="_toy_apply", reference=lambda f, t: f(t),
+                        cases=[Case((_SQUARE, 3.0)), Case((_SQUARE, 2.0))])
+
+    def flattens(f, t):            # wrong, and it changes the shared function to agree
+        f.power = 0
+        return 1.0
+
+    try:
+        result = exercise.run(flattens)
+        assert result.status == FAILED and "Expected: 9.0" in str(result)
+        assert exercise.answers() == [9.0, 4.0]
+    finally:
+        _SQUARE.power = 2
+        REGISTRY.pop("_toy_apply")

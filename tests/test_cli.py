@@ -513,6 +513,17 @@ def local_grads(op, inputs, out):
     return tuple(1.0 for _ in inputs)
 '''
 
+_SHARED = '''\
+import bpcourse.check.ch02 as ch02        # flatten the shared test functions
+for shared in vars(ch02).values():
+    if isinstance(shared, ch02._Fn):
+        shared.fn = lambda t: 0.0
+
+def numerical_gradient(f, theta, h=1e-5):
+    """Wrong: zeros, which a flat f agrees with."""
+    return np.zeros(np.shape(theta))
+'''
+
 _FORGE = '''\
 from IPython.display import publish_display_data
 from bpcourse.check import MIME
@@ -530,6 +541,7 @@ def hostile(tmp_path_factory):
         new_code_cell("from bpcourse import check\nimport numpy as np"),
         new_code_cell(_CHEAT), new_code_cell("check.adam_step(adam_step)"),
         new_code_cell(_SWAP), new_code_cell("check.local_grads(local_grads)"),
+        new_code_cell(_SHARED), new_code_cell("check.numerical_gradient(numerical_gradient)"),
         new_code_cell(_FORGE)],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}})
@@ -545,17 +557,18 @@ def hostile(tmp_path_factory):
 def test_the_hostile_notebook_fools_its_own_displayed_records(hostile):
     """What a notebook displays is not evidence: here every record says passed."""
     executed, _ = hostile
-    assert [r["status"] for r in cli.scores(executed)] == ["passed", "passed"]
+    assert [r["status"] for r in cli.scores(executed)] == ["passed", "passed", "passed"]
 
 
 def test_the_grade_checks_again_with_pristine_checks(hostile):
     _, proc = hostile
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
-    assert [(r["name"], r["status"]) for r in rows] == [("adam_step", "failed"),
-                                                       ("local_grads", "failed")]
+    assert [(r["name"], r["status"]) for r in rows] == [
+        ("adam_step", "failed"), ("local_grads", "failed"), ("numerical_gradient", "failed")]
     assert rows[0]["passed"] == 0 and rows[0]["total"] == 16
     assert rows[1]["passed"] < rows[1]["total"] == 28
+    assert rows[2]["passed"] == 0 and rows[2]["total"] == 7
 
 
 def _graded(tmp_path, cells, *options):
@@ -615,3 +628,30 @@ def test_a_notebook_whose_kernel_dies_cannot_be_graded(tmp_path):
                               new_code_cell("check.adam_step(adam_step)")], "--fail-under", "0")
     assert proc.returncode == 2
     assert "cannot be graded: its kernel died (at cell 2" in proc.stderr
+
+
+def test_a_function_that_will_not_stop_cannot_hang_the_grade(tmp_path):
+    """Nested bare excepts swallow the check's stop requests and the kernel's
+    interrupt: the cell and then the grading run into --timeout, and the grade
+    still ends, saying which exercise it could not check."""
+    stuck = ("def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+             "    import time\n"
+             "    while True:\n"
+             "        try:\n"
+             "            try:\n"
+             "                time.sleep(0.01)\n"
+             "            except:\n"
+             "                pass\n"
+             "        except:\n"
+             "            continue")
+    start = time.monotonic()
+    proc = _graded(tmp_path, [new_code_cell(stuck), new_code_cell("check.adam_step(adam_step)")],
+                   "--timeout", "5", "--json")
+    assert time.monotonic() - start < 120
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["notebooks"][0]
+    assert result["note"] == ("stopped: a cell ran longer than 5 s; grading stopped: a function "
+                              "would not stop, even when the kernel was interrupted")
+    assert result["exercises"] == [{
+        "exercise": "5.1", "name": "adam_step", "status": "not run", "passed": 0, "total": 0,
+        "reason": "its check did not end: the function would not stop"}]

@@ -658,3 +658,81 @@ def test_value_matches_torch_on_random_expression_trees(seed):
     for i, (v, t) in enumerate(zip(leaves_v, leaves_t, strict=True)):
         assert math.isfinite(v.grad)
         assert_close(v.grad, t.grad, f"grad of leaf {i}")
+
+
+# -- chapter 6: batch normalization ---------------------------------------------
+
+
+def check_batchnorm(shape, seed, momentum=0.1, affine=True, track=True, n_train=3):
+    """Several training batches, then evaluation: outputs, every gradient and the
+    running statistics against torch.nn.BatchNorm1d after each call."""
+    rng = np.random.default_rng(seed)
+    C = shape[1]
+    ours = nn.BatchNorm1d(C, momentum=momentum, affine=affine, track_running_stats=track)
+    theirs = torch.nn.BatchNorm1d(C, momentum=momentum, affine=affine,
+                                  track_running_stats=track, dtype=torch.float64)
+    if affine:
+        ours.weight.data[...] = rng.normal(size=C)  # not just 1 and 0
+        ours.bias.data[...] = rng.normal(size=C)
+    named = copy_into_torch(ours, theirs)
+    for step in range(n_train + 2):
+        if step == n_train:
+            ours.eval()
+            theirs.eval()
+        x = rng.normal(size=shape) * rng.uniform(0.5, 3.0) + rng.normal()
+        xt, xr = pair(x)
+        out, ref = ours(xt), theirs(xr)
+        assert_close(out.data, ref, f"output, call {step}")
+        w = rng.normal(size=out.shape)
+        out.backward(w)
+        ref.backward(torch.from_numpy(w))
+        assert_close(xt.grad, xr.grad, f"grad of input, call {step}")
+        for name, p in ours.named_parameters():
+            assert_close(p.grad, named[name].grad, f"grad of {name}, call {step}")
+            p.grad, named[name].grad = None, None
+        if track:
+            assert_close(ours.running_mean, theirs.running_mean, f"running_mean, call {step}")
+            assert_close(ours.running_var, theirs.running_var, f"running_var, call {step}")
+            assert ours.num_batches_tracked == int(theirs.num_batches_tracked)
+        else:
+            assert ours.running_mean is None and theirs.running_mean is None
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=2, max_dims=3, min_side=3, max_side=5), seed=seeds)
+def test_batchnorm1d_like_torch_in_training_and_eval(shape, seed):
+    # (with 2 values per channel x_hat is +-1 whatever the input and the input
+    # gradient in training is 0 up to rounding, as for layer norm above: N >= 3)
+    check_batchnorm(shape, seed)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (7, 4), (3, 2, 5)])
+@pytest.mark.parametrize(("momentum", "affine", "track"),
+                         [(None, True, True), (0.5, False, True), (0.1, True, False),
+                          (0.1, False, False)])
+def test_batchnorm1d_options_like_torch(shape, momentum, affine, track):
+    check_batchnorm(shape, 3, momentum=momentum, affine=affine, track=track)
+
+
+def test_batchnorm1d_needs_two_values_per_channel_when_training():
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(Tensor(np.ones((1, 3))))
+    with pytest.raises(ValueError, match=r"\(N, 3\)"):
+        bn(Tensor(np.ones((4, 2))))
+    bn.eval()  # a batch of one is fine in evaluation mode, as in torch
+    ref = torch.nn.BatchNorm1d(3, dtype=torch.float64).eval()
+    x = np.array([[1.0, -2.0, 0.5]])
+    assert_close(bn(Tensor(x)).data, ref(torch.from_numpy(x)), "batch of one, eval")
+
+
+def test_train_and_eval_reach_every_submodule():
+    net = nn.Sequential(nn.Linear(3, 4, rng=np.random.default_rng(0)), nn.BatchNorm1d(4),
+                        nn.ReLU())
+    assert net.training and net[1].training
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    net.train(False)
+    assert not net[1].training

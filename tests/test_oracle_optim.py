@@ -125,3 +125,42 @@ def test_param_groups_match_torch():
         topt.step()
     assert rel_err(a.data, ta.detach().numpy()) <= TOL
     assert rel_err(b.data, tb.detach().numpy()) <= TOL
+
+
+# ---------------------------------------------------------------------------
+# Chapter 4: momentum, dampening and Nesterov under a schedule that changes
+# the learning rate at every step (warm-up, then cosine), where PyTorch's form
+# and the classical one part company.
+# ---------------------------------------------------------------------------
+
+MOMENTUM_SCHEDULED = [
+    {"momentum": 0.9, "dampening": 0.0},
+    {"momentum": 0.9, "dampening": 0.5},
+    {"momentum": 0.8, "dampening": 0.2, "weight_decay": 0.1},
+    {"momentum": 0.9, "nesterov": True},
+    {"momentum": 0.5, "nesterov": True, "weight_decay": 0.05},
+]
+
+
+@pytest.mark.parametrize("kwargs", MOMENTUM_SCHEDULED)
+def test_sgd_momentum_matches_torch_under_a_schedule(kwargs):
+    import math
+
+    rng = np.random.default_rng(4)
+    init = [rng.normal(size=s) for s in SHAPES]
+    ours = [Param(x.copy()) for x in init]
+    theirs = [torch.tensor(x.copy(), requires_grad=True) for x in init]
+    opt = optim.SGD(ours, lr=0.1, **kwargs)
+    topt = torch.optim.SGD(theirs, lr=0.1, **kwargs)
+    for k in range(STEPS):
+        lr = 0.1 * (k + 1) / 10 if k < 10 else 0.05 * (1 + math.cos(math.pi * (k - 10) / 90))
+        opt.lr = lr
+        for group in topt.param_groups:
+            group["lr"] = lr
+        for p, tp in zip(ours, theirs, strict=True):
+            g = rng.normal(size=p.data.shape)
+            p.grad, tp.grad = g, torch.tensor(g)
+        opt.step()
+        topt.step()
+        for p, tp in zip(ours, theirs, strict=True):
+            assert rel_err(p.data, tp.detach().numpy()) <= TOL

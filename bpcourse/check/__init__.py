@@ -17,6 +17,7 @@ from ._core import (
     MIME,
     REGISTRY,
     TOL,
+    TOL_FLOAT64,
     Case,
     CheckFailed,
     Exercise,
@@ -27,15 +28,17 @@ from ._core import (
 )
 from ._core import install_handler as _install_handler
 
-__all__ = ["CheckFailed", "Result", "Exercise", "Case", "Mistake", "REGISTRY", "TOL", "MIME",
-           "rel_error", "tol_text"]
+__all__ = ["CheckFailed", "Result", "Exercise", "Case", "Mistake", "REGISTRY", "TOL",
+           "TOL_FLOAT64", "MIME", "rel_error", "tol_text"]
 
 # One line per chapter module, in chapter order: importing it registers its checks.
 CHAPTERS = [
     "ch01",
     "ch02",
     "ch03",
+    "ch04",
     "ch05",
+    "ch06",
     "ch07",
 ]
 

@@ -20,7 +20,9 @@ random ones); each step is one method of ``Exercise`` that returns None or
 the ``Problem`` it found:
 
 1. the case's arguments bind to the learner's signature (``_binds``);
-2. the function is called on *copies* of them, with a time limit (``_calls``);
+2. the function is called on *copies* of them, with a time limit (``_calls``),
+   its answer to be judged against the reference's, worked out beforehand
+   (``answers``);
 3. it returns something of the reference's type, shape and dtype (``_returns``);
 4. it leaves its inputs as they were passed (``_keeps_inputs``);
 5. no NaN or infinity where the reference has none (``_finite``);
@@ -207,6 +209,7 @@ class Exercise:
         self.tol = tol if tol is not None else TOL_FLOAT64 if float64 else TOL
         self.hint, self.time_limit = hint, time_limit
         self.rule = rule
+        self._answers = None
         self.__name__ = name
         self.__doc__ = (f"Check exercise {id}: call with your function, "
                         f"`bpcourse.check.{name}({name})`. {doc}").strip()
@@ -238,6 +241,14 @@ class Exercise:
         """The reference's answer to ``case`` (what ``observe`` makes of it)."""
         return self._answer(self.reference, case)
 
+    def answers(self):
+        """The reference's answer to every case, in order: worked out once,
+        before a learner's function first runs in this check (so nothing it
+        does to a shared object can change them), and handed out as copies."""
+        if self._answers is None:
+            self._answers = [self.expected(case) for case in self.cases()]
+        return copy.deepcopy(self._answers)
+
     def _answer(self, fn, case):
         # The check's own functions (the reference, a mistake) on a fresh
         # copy, under their own errstate, whatever the learner's code set.
@@ -263,21 +274,29 @@ class Exercise:
 
     def run(self, fn):
         """The Result for ``fn``, without displaying or raising: the six steps."""
-        cases = self.cases()
+        cases, answers = self.cases(), self.answers()
         n = len(cases)
         problem = self._binds(fn, cases)                        # 1.
         if problem:
             return self._result(problem, n, passed=0)
         wrong, compared = [], set()
-        for k, case in enumerate(cases, 1):
-            trial = _Trial(k, n, case)
-            problem = (self._calls(fn, trial)                   # 2.
-                       or self._returns(trial)                  # 3.
-                       or self._keeps_inputs(trial)             # 4.
-                       or self._finite(trial))                  # 5.
+        for k, (case, answer) in enumerate(zip(cases, answers, strict=True), 1):
+            trial = _Trial(k, n, case, expected=answer)
+            problem = self._calls(fn, trial)                    # 2.
             if problem:
                 return self._result(problem, n, passed=k - 1)
-            problem = self._agrees(trial, compared)             # 6.
+            try:
+                problem = (self._returns(trial)                 # 3.
+                           or self._keeps_inputs(trial)         # 4.
+                           or self._finite(trial))              # 5.
+                if problem:
+                    return self._result(problem, n, passed=k - 1)
+                problem = self._agrees(trial, compared)         # 6.
+            except (Exception, SystemExit) as err:   # a returned object that misbehaves
+                return self._result(self._problem(
+                    trial, f"{self.name}: its answer could not be compared on case {k}",
+                    ("Problem", f"comparing it failed with {type(err).__name__}: {err}")),
+                    n, passed=k - 1)
             if problem:
                 wrong.append(problem)
         if wrong:
@@ -310,7 +329,7 @@ class Exercise:
         return None
 
     def _calls(self, fn, trial):
-        """2. Call the function on copies, under the time limit; then the reference."""
+        """2. Call the function on copies, under the time limit."""
         k, n = trial.k, trial.n
         try:
             trial.out, trial.args, trial.kwargs = run_learner(
@@ -326,7 +345,6 @@ class Exercise:
             why = "timed out" if err.kind == "timeout" else "raised an exception"
             return self._problem(trial, f"{self.name} {why} on case {k} of {n}",
                                  ("Problem", err.text))
-        trial.expected = self.expected(trial.case)
         return None
 
     def _returns(self, trial):
