@@ -488,7 +488,8 @@ def main(argv=None):
                    help="exit with status 1 when the score of all notebooks together is "
                         "below PERCENT (for CI); a notebook that cannot be graded gives 2")
     args = parser.parse_args(argv)
-    needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
+    needed = (["nbformat", "myst_parser", "pybtex"] if args.command == "student"
+              else ["nbformat", "nbclient"])
     missing = _missing(needed)
     if missing:
         install = missing[:]
