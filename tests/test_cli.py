@@ -566,9 +566,10 @@ def test_the_grade_checks_again_with_pristine_checks(hostile):
     rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
     assert [(r["name"], r["status"]) for r in rows] == [
         ("adam_step", "failed"), ("local_grads", "failed"), ("numerical_gradient", "failed")]
-    assert rows[0]["passed"] == 0 and rows[0]["total"] == 16
-    assert rows[1]["passed"] < rows[1]["total"] == 28
-    assert rows[2]["passed"] == 0 and rows[2]["total"] == 7
+    totals = [len(REGISTRY[name].cases()) for name in
+              ("adam_step", "local_grads", "numerical_gradient")]
+    assert [r["total"] for r in rows] == totals
+    assert rows[0]["passed"] == rows[2]["passed"] == 0 and rows[1]["passed"] < totals[1]
 
 
 def _graded(tmp_path, cells, *options):
