@@ -452,7 +452,7 @@ def _one_case_check(name, case):
     """The check of ``name`` run on ``case`` alone, without naming mistakes."""
     clone = copy.copy(REGISTRY[name])
     clone._fixed, clone._random, clone.mistakes = [case], None, []
-    clone._answers = None   # the core caches the reference's answers per check
+    clone._answers = None          # the original's cached answers are for its own cases
     clone.time_limit = TIME_LIMIT
     return clone
 
