@@ -604,12 +604,7 @@ EQUIVALENT = {
 # with the case that exposes each) until that chapter's check is fixed; any
 # other survivor there still fails the test.
 OPEN_ELSEWHERE = {
-    # ch05's cases never make theta - step cancel, and every bias correction of
-    # its cases is large enough to hide float32 (chapter 5's owner: add a case
-    # like EDGE_PROBES["adam_step"]'s last two, and say float64 in the pass line)
-    "adam_step": {"optim._start: computed in float32", "optim._start: result rounded to float32",
-                  "optim._state: computed in float32",
-                  "optim._state: result rounded to float32"},
+    # none: chapter 5's float32 survivors are killed by its own cases now
 }
 
 

@@ -48,6 +48,8 @@ _CASES = [
          {"lr": 0.1, "beta1": 0.8, "beta2": 0.95}, label="other lr, beta1 and beta2"),
     Case((_a(0.2, -0.1), _a(2e-5, -1e-5), np.zeros(2), np.zeros(2), 0),
          label="tiny gradients, where eps matters"),
+    Case((_a(0.5, -1.0, 2.0), _a(0.0, -0.3, 0.8), np.zeros(3), np.zeros(3), 0),
+         label="first step, one zero gradient: v̂ = 0 there, and eps keeps 0/0 away"),
     Case((_a(-1.0, 4.0), _a(0.3, 0.3), _a(0.05, 0.05), _a(0.01, 0.01), 2),
          {"eps": 0.01}, label="large eps"),
     Case((_a(1.0, -1.0), _a(0.4, -0.1), np.zeros(2), np.zeros(2), 0),
@@ -93,34 +95,90 @@ def _adam_float32(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
 
 
 
-def _wrong(*, correct=True, after=False, eps_inside=False, swap=False, g_not_squared=False,
-           sign=1.0, keep_t=False, defaults=False, return_hats=False, no_sqrt=False,
-           eps_squared=False):
-    def step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        if defaults:
-            lr, beta1, beta2, eps = 1e-3, 0.9, 0.999, 1e-8
-        t_new = t + 1
-        t_used = t if after else t_new
-        a1, a2 = (1 - beta1, 1 - beta2) if not swap else (beta1, beta2)
-        b1, b2 = (beta1, beta2) if not swap else (1 - beta1, 1 - beta2)
-        m = b1 * m + a1 * g
-        v = b2 * v + a2 * (g if g_not_squared else g * g)
-        with np.errstate(all="ignore"):
-            m_hat = m / (1 - beta1**t_used) if correct else m
-            v_hat = v / (1 - beta2**t_used) if correct else v
-            if eps_squared:
-                denom = np.sqrt(v_hat + eps * eps)
-            elif no_sqrt:
-                denom = v_hat + eps
-            elif eps_inside:
-                denom = np.sqrt(v_hat + eps)
-            else:
-                denom = np.sqrt(v_hat) + eps
-            theta = theta - sign * lr * m_hat / denom
-        if return_hats:
-            m, v = m_hat, v_hat
-        return theta, m, v, (t if keep_t else t_new)
-    return step
+def _adam_moments(g, m, v, beta1, beta2):
+    """The two moment updates every Adam mistake below shares (correct)."""
+    return beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+
+
+def _adam_no_bias_correction(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    return theta - lr * m / (np.sqrt(v) + eps), m, v, t + 1
+
+
+def _adam_t_after(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    with np.errstate(all="ignore"):
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)   # the old t
+        return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t + 1
+
+
+def _adam_eps_inside(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / np.sqrt(v_hat + eps), m, v, t
+
+
+def _adam_eps_squared(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / np.sqrt(v_hat + eps * eps), m, v, t
+
+
+def _adam_no_eps(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    with np.errstate(all="ignore"):
+        return theta - lr * m_hat / np.sqrt(v_hat), m, v, t
+
+
+def _adam_swapped(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m = (1 - beta1) * m + beta1 * g
+    v = (1 - beta2) * v + beta2 * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+
+def _adam_v_from_g(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    with np.errstate(all="ignore"):
+        return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+
+def _adam_sign(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta + lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+
+def _adam_keeps_t(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    theta, m, v, _ = optim.adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
+    return theta, m, v, t
+
+
+def _adam_defaults(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return optim.adam_step(theta, g, m, v, t)
+
+
+def _adam_returns_hats(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m_hat, v_hat, t
+
+
+def _adam_no_sqrt(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m, v = _adam_moments(g, m, v, beta1, beta2)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / (v_hat + eps), m, v, t
 
 
 _MISTAKES = [
@@ -129,40 +187,44 @@ _MISTAKES = [
             "start at zero and are biased towards it in the first steps, v the most: "
             "without the correction, and with the default betas, the first steps come "
             "out several times too large (see \"Bias correction\" in chapter 5).",
-            _wrong(correct=False)),
+            _adam_no_bias_correction),
     Mistake("t incremented after use",
             "t counts the steps already taken: increment it first, then use the new t in "
-            "1 − beta**t (at t = 0 the old t divides by zero).", _wrong(after=True)),
+            "1 − beta**t (at t = 0 the old t divides by zero).", _adam_t_after),
     Mistake("eps inside the square root",
             "The book (and PyTorch) adds eps outside: m̂ / (√v̂ + eps), not m̂ / √(v̂ + eps).",
-            _wrong(eps_inside=True)),
+            _adam_eps_inside),
     Mistake("eps squared inside the square root",
             "√(v̂ + eps²) is not √v̂ + eps: the two agree only where v̂ is much larger "
             "than eps², and differ where the gradient is small or eps is large. The book "
-            "(and PyTorch) adds eps outside: m̂ / (√v̂ + eps).", _wrong(eps_squared=True)),
+            "(and PyTorch) adds eps outside: m̂ / (√v̂ + eps).", _adam_eps_squared),
+    Mistake("eps missing",
+            "The step divides by √v̂ + eps, and eps is what keeps it finite where v̂ = 0 "
+            "(a coordinate whose gradients have all been zero) and small where the "
+            "gradient is tiny: m̂ / (√v̂ + eps), not m̂ / √v̂.", _adam_no_eps),
     Mistake("computed in float32",
             "Some of the arithmetic ran in float32 (7 significant digits), which loses "
             "the answer where a step lands next to zero. Keep every array in float64: no "
             "astype(np.float32) or dtype=np.float32.", _adam_float32),
     Mistake("beta and 1 − beta swapped",
             "The old moment is kept with weight beta: m = beta1·m + (1 − beta1)·g.",
-            _wrong(swap=True)),
+            _adam_swapped),
     Mistake("v from g instead of g²",
             "The second moment averages the squared gradient: v = beta2·v + (1 − beta2)·g².",
-            _wrong(g_not_squared=True)),
+            _adam_v_from_g),
     Mistake("sign error", "Adam steps against the gradient: theta − lr·m̂/(√v̂ + eps).",
-            _wrong(sign=-1.0)),
+            _adam_sign),
     Mistake("t not incremented in the result",
-            "Return the new step count t + 1 with theta, m and v.", _wrong(keep_t=True)),
+            "Return the new step count t + 1 with theta, m and v.", _adam_keeps_t),
     Mistake("hyperparameters ignored",
             "Use the arguments lr, beta1, beta2 and eps, not fixed numbers.",
-            _wrong(defaults=True)),
+            _adam_defaults),
     Mistake("bias-corrected moments returned as the state",
             "Return m and v, not m̂ and v̂: the correction is applied anew at every step.",
-            _wrong(return_hats=True)),
+            _adam_returns_hats),
     Mistake("square root of v̂ missing",
             "Divide by √v̂ + eps: v̂ estimates g², so its root has the units of g.",
-            _wrong(no_sqrt=True)),
+            _adam_no_sqrt),
 ]
 
 adam_step = Exercise(
@@ -188,6 +250,26 @@ def _bias_correction_factor():
     return 1 / (1 - 0.999**10)
 
 
+def _factor_first_step():
+    return 1 / (1 - 0.999)
+
+
+def _factor_not_inverted():
+    return 1 - 0.999**10
+
+
+def _factor_first_order():
+    return 1 / (10 * (1 - 0.999))
+
+
+def _factor_beta1():
+    return 1 / (1 - 0.9**10)
+
+
+def _factor_beta2_power():
+    return 1 / 0.999**10
+
+
 bias_correction_factor = Exercise(
     id="5.3", name="bias_correction_factor", reference=_bias_correction_factor,
     cases=[Case((), label="beta2 = 0.999, after t = 10 steps")],
@@ -199,22 +281,22 @@ bias_correction_factor = Exercise(
         Mistake("the factor of the first step",
                 "That is 1 / (1 − beta2), the factor at t = 1. After ten steps the "
                 "average holds ten terms: use beta2**10.",
-                lambda: 1 / (1 - 0.999)),
+                _factor_first_step),
         Mistake("1 − beta2**t instead of its inverse",
                 "v̂ = v / (1 − beta2**t): v is divided by 1 − beta2**t, so v is multiplied "
                 "by 1 / (1 − beta2**t), a number larger than 1.",
-                lambda: 1 - 0.999**10),
+                _factor_not_inverted),
         Mistake("the first-order approximation 1 / (t·(1 − beta2))",
                 "1 − beta2**t ≈ t·(1 − beta2) is close but not exact; the exercise asks "
                 "for the exact factor 1 / (1 − beta2**t).",
-                lambda: 1 / (10 * (1 - 0.999))),
+                _factor_first_order),
         Mistake("beta1 used instead of beta2",
                 "v is the average of g², kept with beta2 = 0.999; beta1 = 0.9 is m's.",
-                lambda: 1 / (1 - 0.9**10)),
+                _factor_beta1),
         Mistake("beta2**t instead of 1 − beta2**t",
                 "The weights of an average started at zero sum to 1 − beta2**t, and that "
                 "sum is what v̂ divides by.",
-                lambda: 1 / 0.999**10),
+                _factor_beta2_power),
     ],
     hint='Write v̂ = v / (1 − beta2**t) with t = 10 (see "Bias correction" in chapter 5).',
     doc="Return 1 / (1 − beta2**t) for beta2 = 0.999 and t = 10, as a number.",
@@ -240,6 +322,22 @@ def _accept_letter(got, expected, case):
     return None if letter == expected else f"({letter}) is not Adam's first step."
 
 
+def _choice_a():
+    return "a"
+
+
+def _choice_c():
+    return "c"
+
+
+def _choice_d():
+    return "d"
+
+
+def _choice_e():
+    return "e"
+
+
 adam_first_step_choice = Exercise(
     id="5.2", name="adam_first_step_choice", reference=_adam_first_step_choice,
     cases=[Case((), label="Adam's first step, default betas, |g| much larger than eps")],
@@ -248,19 +346,19 @@ adam_first_step_choice = Exercise(
         Mistake("(a) the gradient descent step",
                 "After one step m̂ = g and v̂ = g², so m̂ / √v̂ = g / |g|: the size of g "
                 "cancels.",
-                lambda: "a"),
+                _choice_a),
         Mistake("(c) the step without bias correction",
                 "That is what m / √v gives before the correction: (1 − beta1) / "
                 "√(1 − beta2) ≈ 3.16. The correction divides it out exactly at t = 1.",
-                lambda: "c"),
+                _choice_c),
         Mistake("(d) a step along the whole gradient vector",
                 "The division by √v̂ is element by element: every coordinate is divided "
                 "by its own |g_i|, not by the length of the vector.",
-                lambda: "d"),
+                _choice_d),
         Mistake("(e) the first moment without correction",
                 "m = (1 − beta1)·g = 0.1·g after one step, but m̂ divides by 1 − beta1 and "
                 "v̂ by 1 − beta2, and the size of g cancels in m̂ / √v̂.",
-                lambda: "e"),
+                _choice_e),
     ],
     hint="Write m and v after one step from zero, correct them with t = 1, and divide.",
     doc='Return the letter of the right answer. See chapter 5, "Bias correction".',
@@ -305,24 +403,55 @@ def _adagrad_random(rng):
     return cases
 
 
-def _adagrad(*, square=True, accumulate=True, root=True, eps_inside=False, decay_t=False,
-             no_decay=False, keep_t=False, sign=1.0, old_s=False):
-    def step(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
-        t_new = t + 1
-        lr_t = lr if no_decay else lr / (1 + (t_new if decay_t else t_new - 1) * lr_decay)
-        gg = g * g if square else g
-        s_new = s + gg if accumulate else gg
-        used = s if old_s else s_new
-        with np.errstate(all="ignore"):
-            if eps_inside:
-                denom = np.sqrt(used + eps)
-            elif root:
-                denom = np.sqrt(used) + eps
-            else:
-                denom = used + eps
-            theta = theta - sign * lr_t * g / denom
-        return theta, s_new, (t if keep_t else t_new)
-    return step
+def _ag_lr(lr, lr_decay, t):
+    """PyTorch's decayed learning rate at the new step count t (correct)."""
+    return lr / (1 + (t - 1) * lr_decay)
+
+
+def _ag_g_not_squared(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g
+    with np.errstate(all="ignore"):
+        return theta - _ag_lr(lr, lr_decay, t) * g / (np.sqrt(s) + eps), s, t
+
+
+def _ag_replaced(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, g * g
+    return theta - _ag_lr(lr, lr_decay, t) * g / (np.sqrt(s) + eps), s, t
+
+
+def _ag_no_sqrt(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    return theta - _ag_lr(lr, lr_decay, t) * g / (s + eps), s, t
+
+
+def _ag_eps_inside(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    return theta - _ag_lr(lr, lr_decay, t) * g / np.sqrt(s + eps), s, t
+
+
+def _ag_decay_new_t(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    return theta - lr / (1 + t * lr_decay) * g / (np.sqrt(s) + eps), s, t
+
+
+def _ag_no_decay(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    return theta - lr * g / (np.sqrt(s) + eps), s, t
+
+
+def _ag_old_s(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s_new = t + 1, s + g * g
+    return theta - _ag_lr(lr, lr_decay, t) * g / (np.sqrt(s) + eps), s_new, t
+
+
+def _ag_keeps_t(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    theta, s, _ = optim.adagrad_step(theta, g, s, t, lr, lr_decay, eps)
+    return theta, s, t
+
+
+def _ag_sign(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    return theta + _ag_lr(lr, lr_decay, t) * g / (np.sqrt(s) + eps), s, t
 
 
 adagrad_step = Exercise(
@@ -331,29 +460,29 @@ adagrad_step = Exercise(
     random_cases=_adagrad_random,
     mistakes=[
         Mistake("s accumulates g instead of g²",
-                "s is the running sum of *squared* gradients: s = s + g².", _adagrad(square=False)),
+                "s is the running sum of *squared* gradients: s = s + g².", _ag_g_not_squared),
         Mistake("s replaced instead of accumulated",
                 "AdaGrad adds every new g² to the sum, s = s + g²; s = g² forgets the past "
-                "(and with a decay it would be RMSProp).", _adagrad(accumulate=False)),
+                "(and with a decay it would be RMSProp).", _ag_replaced),
         Mistake("square root of s missing",
                 "Divide by √s + eps: s sums squared gradients, so its root has the units of g.",
-                _adagrad(root=False)),
+                _ag_no_sqrt),
         Mistake("eps inside the square root",
                 "PyTorch adds eps outside: g / (√s + eps), not g / √(s + eps).",
-                _adagrad(eps_inside=True)),
+                _ag_eps_inside),
         Mistake("lr_decay counted from the new t",
                 "PyTorch divides by 1 + (t − 1)·lr_decay with the new t, so the first step "
-                "uses lr itself.", _adagrad(decay_t=True)),
+                "uses lr itself.", _ag_decay_new_t),
         Mistake("lr_decay ignored",
                 "Divide the learning rate by 1 + (t − 1)·lr_decay, with t the new step count.",
-                _adagrad(no_decay=True)),
+                _ag_no_decay),
         Mistake("the old s used in the step",
                 "Add g² to s first, then divide by √s + eps: the first step from s = 0 "
-                "would otherwise divide by eps alone.", _adagrad(old_s=True)),
+                "would otherwise divide by eps alone.", _ag_old_s),
         Mistake("t not incremented in the result",
-                "Return the new step count t + 1 with theta and s.", _adagrad(keep_t=True)),
+                "Return the new step count t + 1 with theta and s.", _ag_keeps_t),
         Mistake("sign error", "AdaGrad steps against the gradient: theta − lr·g/(√s + eps).",
-                _adagrad(sign=-1.0)),
+                _ag_sign),
     ],
     rule=_RULE,
     returns=("theta", "s", "t"),
@@ -395,23 +524,39 @@ def _rmsprop_random(rng):
     return cases
 
 
-def _rmsprop(*, swap=False, square=True, eps_inside=False, alpha_fixed=None, old_v=False,
-             root=True, sign=1.0):
-    def step(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
-        a = alpha if alpha_fixed is None else alpha_fixed
-        keep, new = (1 - a, a) if swap else (a, 1 - a)
-        v_new = keep * v + new * (g * g if square else g)
-        used = v if old_v else v_new
-        with np.errstate(all="ignore"):
-            if eps_inside:
-                denom = np.sqrt(used + eps)
-            elif root:
-                denom = np.sqrt(used) + eps
-            else:
-                denom = used + eps
-            theta = theta - sign * lr * g / denom
-        return theta, v_new
-    return step
+def _rp_swapped(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = (1 - alpha) * v + alpha * g * g
+    return theta - lr * g / (np.sqrt(v) + eps), v
+
+
+def _rp_g_not_squared(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g
+    with np.errstate(all="ignore"):
+        return theta - lr * g / (np.sqrt(v) + eps), v
+
+
+def _rp_eps_inside(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g * g
+    return theta - lr * g / np.sqrt(v + eps), v
+
+
+def _rp_alpha_09(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    return optim.rmsprop_step(theta, g, v, lr, 0.9, eps)
+
+
+def _rp_old_v(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v_new = alpha * v + (1 - alpha) * g * g
+    return theta - lr * g / (np.sqrt(v) + eps), v_new
+
+
+def _rp_no_sqrt(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g * g
+    return theta - lr * g / (v + eps), v
+
+
+def _rp_sign(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g * g
+    return theta + lr * g / (np.sqrt(v) + eps), v
 
 
 rmsprop_step = Exercise(
@@ -421,23 +566,23 @@ rmsprop_step = Exercise(
     mistakes=[
         Mistake("alpha and 1 − alpha swapped",
                 "PyTorch's alpha is the weight of the *old* average: v = alpha·v + "
-                "(1 − alpha)·g².", _rmsprop(swap=True)),
+                "(1 − alpha)·g².", _rp_swapped),
         Mistake("v from g instead of g²",
                 "v averages the squared gradient: v = alpha·v + (1 − alpha)·g².",
-                _rmsprop(square=False)),
+                _rp_g_not_squared),
         Mistake("eps inside the square root",
                 "PyTorch adds eps outside: g / (√v + eps), not g / √(v + eps).",
-                _rmsprop(eps_inside=True)),
+                _rp_eps_inside),
         Mistake("alpha fixed at 0.9",
                 "Use the argument alpha (PyTorch's default is 0.99; 0.9 is the lecture's "
-                "and Keras's value).", _rmsprop(alpha_fixed=0.9)),
+                "and Keras's value).", _rp_alpha_09),
         Mistake("the old v used in the step",
-                "Update v first, then divide by √v + eps with the new v.", _rmsprop(old_v=True)),
+                "Update v first, then divide by √v + eps with the new v.", _rp_old_v),
         Mistake("square root of v missing",
                 "Divide by √v + eps: v estimates g², so its root has the units of g.",
-                _rmsprop(root=False)),
+                _rp_no_sqrt),
         Mistake("sign error", "RMSProp steps against the gradient: theta − lr·g/(√v + eps).",
-                _rmsprop(sign=-1.0)),
+                _rp_sign),
     ],
     rule=_RULE,
     returns=("theta", "v"),
@@ -485,26 +630,36 @@ def _adamw_random(rng):
     return cases
 
 
-def _adamw(*, l2=False, no_lr=False, after=False, sign=1.0, none=False, scaled=False):
-    def step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
-        wd = 0.0 if none else weight_decay
-        if l2:
-            g = g + wd * theta
-        elif not (after or scaled):
-            theta = theta - sign * (1.0 if no_lr else lr) * wd * theta
-        t = t + 1
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1**t)
-        v_hat = v / (1 - beta2**t)
-        if scaled:
-            theta_new = theta - lr * (m_hat + wd * theta) / (np.sqrt(v_hat) + eps)
-        else:
-            theta_new = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-        if after:
-            theta_new = theta_new - lr * wd * theta_new
-        return theta_new, m, v, t
-    return step
+def _aw_l2(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    return optim.adam_step(theta, g + weight_decay * theta, m, v, t, lr, beta1, beta2, eps)
+
+
+def _aw_no_lr(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    theta = theta - weight_decay * theta
+    return optim.adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def _aw_after(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    theta, m, v, t = optim.adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
+    return theta - lr * weight_decay * theta, m, v, t
+
+
+def _aw_scaled(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    with np.errstate(all="ignore"):
+        return theta - lr * (m_hat + weight_decay * theta) / (np.sqrt(v_hat) + eps), m, v, t
+
+
+def _aw_sign(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    theta = theta + lr * weight_decay * theta
+    return optim.adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
+
+
+def _aw_no_decay(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
+    return optim.adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)
 
 
 adamw_step = Exercise(
@@ -515,22 +670,22 @@ adamw_step = Exercise(
         Mistake("L2: the decay added to the gradient",
                 "That is Adam with L2 regularisation: weight_decay·theta enters m and v and "
                 "is divided by √v̂. AdamW decays theta itself, theta = theta − "
-                "lr·weight_decay·theta, and keeps g as it is.", _adamw(l2=True)),
+                "lr·weight_decay·theta, and keeps g as it is.", _aw_l2),
         Mistake("the decay without the learning rate",
                 "PyTorch's AdamW decays by lr·weight_decay per step: theta = theta − "
-                "lr·weight_decay·theta.", _adamw(no_lr=True)),
+                "lr·weight_decay·theta.", _aw_no_lr),
         Mistake("the decay after the Adam step",
                 "Decay theta first, then take the Adam step from the decayed theta.",
-                _adamw(after=True)),
+                _aw_after),
         Mistake("the decay divided by √v̂",
                 "The decoupled decay is not rescaled: theta − lr·weight_decay·theta, "
-                "outside the division by √v̂ + eps.", _adamw(scaled=True)),
+                "outside the division by √v̂ + eps.", _aw_scaled),
         Mistake("the decay with the wrong sign",
                 "Decay shrinks theta: theta = theta − lr·weight_decay·theta.",
-                _adamw(sign=-1.0)),
+                _aw_sign),
         Mistake("weight_decay ignored",
                 "Decay theta first: theta = theta − lr·weight_decay·theta, then the Adam step.",
-                _adamw(none=True)),
+                _aw_no_decay),
     ],
     rule=_RULE,
     returns=("theta", "m", "v", "t"),
@@ -555,31 +710,69 @@ def _adam_descent(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return np.array(path)
 
 
-def _buggy_descent(*, frozen_t=False, eps_inside=False, moments_after=False):
-    def run(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        m = np.zeros_like(theta)
-        v = np.zeros_like(theta)
-        t = 0
-        path = [theta]
-        for g in grads:
-            if frozen_t:
-                t = 1
-            else:
-                t = t + 1
-            if not moments_after:
-                m = beta1 * m + (1 - beta1) * g
-                v = beta2 * v + (1 - beta2) * g**2
-            m_hat = m / (1 - beta1**t)
-            v_hat = v / (1 - beta2**t)
-            denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
-            with np.errstate(all="ignore"):
-                theta = theta - lr * m_hat / denom
-            if moments_after:
-                m = beta1 * m + (1 - beta1) * g
-                v = beta2 * v + (1 - beta2) * g**2
-            path.append(theta)
-        return np.array(path)
-    return run
+def _descent_with(theta, grads, lr, beta1, beta2, eps, *, t_of, denom, before):
+    """The given loop, with where t changes, where eps goes and when m and v
+    are updated as arguments: one helper the four bug functions below share."""
+    m, v, t, path = np.zeros_like(theta), np.zeros_like(theta), 0, [theta]
+    for g in grads:
+        t = t_of(t)
+        if before:
+            m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        with np.errstate(all="ignore"):
+            theta = theta - lr * m_hat / denom(v_hat, eps)
+        if not before:
+            m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g**2
+        path.append(theta)
+    return np.array(path)
+
+
+def _advance(t):
+    return t + 1
+
+
+def _stuck(t):
+    return 1
+
+
+def _outside(v_hat, eps):
+    return np.sqrt(v_hat) + eps
+
+
+def _inside(v_hat, eps):
+    return np.sqrt(v_hat + eps)
+
+
+def _descent_as_given(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _descent_with(theta, grads, lr, beta1, beta2, eps, t_of=_stuck, denom=_inside,
+                         before=False)
+
+
+def _descent_t_stuck(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _descent_with(theta, grads, lr, beta1, beta2, eps, t_of=_stuck, denom=_outside,
+                         before=True)
+
+
+def _descent_eps_inside(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _descent_with(theta, grads, lr, beta1, beta2, eps, t_of=_advance, denom=_inside,
+                         before=True)
+
+
+def _descent_moments_after(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return _descent_with(theta, grads, lr, beta1, beta2, eps, t_of=_advance, denom=_outside,
+                         before=False)
+
+
+def _descent_float32(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    theta, grads = np.asarray(theta, np.float32), np.asarray(grads, np.float32)
+    m, v, t, path = np.zeros_like(theta), np.zeros_like(theta), 0, [theta]
+    for g in grads:
+        t = t + 1
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        theta = (theta - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(np.float32)
+        path.append(theta)
+    return np.array(path, dtype=np.float64)
 
 
 def _grads(*rows):
@@ -622,17 +815,21 @@ adam_descent = Exercise(
         Mistake("all three bugs still there",
                 "Advance t at every step, update m and v before they are used, and add eps "
                 "outside the square root.",
-                _buggy_descent(frozen_t=True, eps_inside=True, moments_after=True)),
+                _descent_as_given),
         Mistake("t is never advanced",
                 "t must count the steps: with t stuck at 1 the bias correction divides by "
                 "1 − beta1 and 1 − beta2 at every step, and the steps stay too large.",
-                _buggy_descent(frozen_t=True)),
+                _descent_t_stuck),
         Mistake("eps still inside the square root",
-                "Divide by √v̂ + eps, not √(v̂ + eps).", _buggy_descent(eps_inside=True)),
+                "Divide by √v̂ + eps, not √(v̂ + eps).", _descent_eps_inside),
         Mistake("the moments still updated after the step",
                 "Update m and v with the new gradient *before* the step that uses them: "
                 "otherwise each step uses the previous gradients, and the first step does "
-                "nothing.", _buggy_descent(moments_after=True)),
+                "nothing.", _descent_moments_after),
+        Mistake("computed in float32",
+                "Some of the arithmetic ran in float32 (7 significant digits), which loses "
+                "the answer where a step lands next to zero. Keep every array in float64: no "
+                "astype(np.float32) or dtype=np.float32.", _descent_float32),
     ],
     rule=_RULE,
     hint="Three bugs: check where t changes, where eps goes, and when m and v are updated.",

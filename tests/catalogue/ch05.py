@@ -133,7 +133,36 @@ def adam_float32(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return theta.astype(np.float64), m.astype(np.float64), v.astype(np.float64), t
 
 
+def adam_no_eps_guarded(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    # "eps is only there to avoid 0/0, so I guard the zeros myself"
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    with np.errstate(all="ignore"):
+        step = np.where(v_hat > 0, m_hat / np.sqrt(v_hat), 0.0)
+    return theta - lr * step, m, v, t
+
+
+def adam_no_eps(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return theta - lr * (m / (1 - beta1**t)) / np.sqrt(v / (1 - beta2**t)), m, v, t
+
+
+def adam_lr_in_float32(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    t += 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g**2
+    step = np.float32(lr) * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta - step, m, v, t
+
+
 ADAM_STEP = [
+    (adam_no_eps_guarded, "eps missing"),   # once called "more than one mistake"
+    (adam_no_eps, None),   # NaN where v̂ = 0 (the zero-gradient first step)
+    (adam_lr_in_float32, None),
     (adam_eps_squared, "eps squared inside the square root"),
     (adam_float32, "computed in float32"),
     (adam_no_bias_correction, "no bias correction"),
@@ -294,7 +323,23 @@ def adagrad_ascent(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
     return theta + lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(s) + eps), s, t
 
 
+def adagrad_lr_decay_compounded(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t = t + 1
+    s = s + g**2
+    lr_t = lr * (1 - lr_decay) ** (t - 1)            # an exponential decay, not PyTorch's
+    return theta - lr_t * g / (np.sqrt(s) + eps), s, t
+
+
+def adagrad_mean_square(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t = t + 1
+    s = s + g**2
+    lr_t = lr / (1 + (t - 1) * lr_decay)
+    return theta - lr_t * g / (np.sqrt(s / t) + eps), s, t   # an average, not the sum
+
+
 ADAGRAD_STEP = [
+    (adagrad_lr_decay_compounded, None),
+    (adagrad_mean_square, None),
     (adagrad_ascent, "sign error"),
     (adagrad_sum_of_g, "s accumulates g instead of g²"),
     (adagrad_no_memory, "s replaced instead of accumulated"),
@@ -356,7 +401,13 @@ def rmsprop_uphill(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
     return theta + lr * g / (np.sqrt(v) + eps), v
 
 
+def rmsprop_bias_corrected(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g * g
+    return theta - lr * g / (np.sqrt(v / (1 - alpha)) + eps), v   # Adam's correction, t = 1
+
+
 RMSPROP_STEP = [
+    (rmsprop_bias_corrected, None),
     (rmsprop_uphill, "sign error"),
     (rmsprop_alpha_swapped, "alpha and 1 − alpha swapped"),
     (rmsprop_v_of_g, "v from g instead of g²"),
@@ -438,7 +489,22 @@ def descent_no_start(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return np.array(path)
 
 
+def descent_float32(theta, grads, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    theta = theta.astype(np.float32)                 # "float32 is what GPUs use"
+    grads = grads.astype(np.float32)
+    m, v, t = np.zeros_like(theta), np.zeros_like(theta), 0
+    path = [theta]
+    for g in grads:
+        t = t + 1
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        path.append(theta)
+    return np.array(path, dtype=float)
+
+
 ADAM_DESCENT = [
+    (descent_float32, "computed in float32"),
     (descent_unfixed, "all three bugs still there"),
     (descent_t_frozen, "t is never advanced"),
     (descent_eps_inside, "eps still inside the square root"),
@@ -507,7 +573,17 @@ def adamw_decay_twice(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     return theta - lr * weight_decay * theta, m, v, t
 
 
+def adamw_l2_in_m_only(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                       weight_decay=1e-2):
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * (g + weight_decay * theta)
+    v = beta2 * v + (1 - beta2) * g * g
+    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta, m, v, t
+
+
 ADAMW_STEP = [
+    (adamw_l2_in_m_only, None),
     (adamw_as_l2, "L2: the decay added to the gradient"),
     (adamw_decay_no_lr, "the decay without the learning rate"),
     (adamw_decay_last, "the decay after the Adam step"),
