@@ -990,6 +990,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax_s.set_xlabel("θ₁")
     ax_s.set_ylabel("θ₂")
+    for ax in (ax_s, ax_r, ax_l):    # shown at 605 px: text a little larger than live
+        ax.tick_params(labelsize=11)
+        ax.xaxis.label.set_fontsize(12)
+        ax.yaxis.label.set_fontsize(12)
+        ax.set_title("lr, momentum, rate", fontsize=12)   # room for draw's titles
     fig.tight_layout()
     ends_lam = [surface.info["mu"], surface.info["L"]]
     rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
@@ -1007,11 +1012,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
                                    math.log10((1 + math.sqrt(mu)) ** 2 / lr),
                                    color=plot.PALETTE["sky"], alpha=0.2, lw=0)
         loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
-        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
-        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
+        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=12)
+        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=12)
         diverged = not np.all(np.isfinite(runs[k].losses))
         ax_l.set_title("diverged" if diverged else
-                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=12)
 
     captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
                                                                                  strict=True)]
