@@ -24,7 +24,9 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("BPCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Screenshots of these pages are taken for people to look at.
 SCREENSHOT_PAGES = {"book/intro.html", "notebooks/01_chain_rule.html", "notebooks/02_backprop.html",
-                    "notebooks/03_gradient_descent.html", "notebooks/05_adaptive.html"}
+                    "notebooks/03_gradient_descent.html", "notebooks/04_momentum.html",
+                    "notebooks/05_adaptive.html", "notebooks/06_vanishing_gradients.html",
+                    "notebooks/07_capstone.html"}
 
 pytestmark = pytest.mark.site
 
