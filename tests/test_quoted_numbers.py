@@ -146,7 +146,7 @@ QUOTES = {
         ]),
         ("ch06-init-read", "ch06-init-scales", [
             (r"predict $1.8 \times 10^{-15}$", "1.8e-15"),
-            (r"$2.5 \times 10^{-8}$)", "2.5e-08"),
+            (r"(measured $2.5 \times 10^{-8}$)", "2.5e-08"),
             (r"1 for He (measured 0.58)", "0.58"),
             (r"(measured $1.4 \times 10^{7}$)", "1.4e+07"),
         ]),
