@@ -10,13 +10,14 @@
     bpcourse grade NOTEBOOK... [--json] [--timeout S] [--notebook-timeout S]
                    [--fail-under PERCENT]
         run each notebook in a fresh kernel, check its exercises with a
-        private copy of the checks, and print a score table
+        fresh copy of the checks, and print a score table
 
 Grading does not trust what the notebook displayed. It runs the notebook in a
 fresh kernel, then checks every exercise again itself, in that kernel, with a
-private copy of ``bpcourse`` taken before the notebook ran (see
-``bpcourse/check/_grade.py``): a forged record, or a notebook that patched the
-checks it imported, gains nothing. The exercises a notebook is scored on come
+fresh copy of the check package from a snapshot taken before the notebook ran
+(see ``bpcourse/check/_grade.py``): a forged record, or a notebook that
+patched the checks it imported, gains nothing; one that changed the rest of
+``bpcourse`` cannot be graded. The exercises a notebook is scored on come
 from the checks' registry, by chapter, not from the notebook: an exercise
 whose check cell was deleted is still counted, as *missing*. An exercise whose
 function was never defined is *not run*, with the reason (the cell's error
@@ -209,29 +210,38 @@ def _snapshot():
 
 def _grading_cell(folder, name, wanted, out):
     """The code the grader runs in the kernel after the notebook: load the
-    private copy and check each exercise with it."""
+    pristine copy (to compare with) and a fresh check package from the
+    snapshot, and check each exercise with it (see check/_grade.py)."""
     package = folder / name
+    graded = f"bpcourse._graded_{name.rpartition('_')[2]}"
     return (
-        "import importlib.util as _bpg_util, sys as _bpg_sys\n"
-        f"_bpg_spec = _bpg_util.spec_from_file_location({name!r}, "
-        f"{str(package / '__init__.py')!r}, submodule_search_locations=[{str(package)!r}])\n"
-        "_bpg_module = _bpg_util.module_from_spec(_bpg_spec)\n"
-        f"_bpg_sys.modules[{name!r}] = _bpg_module\n"
-        "_bpg_spec.loader.exec_module(_bpg_module)\n"
-        f"__import__({name + '.check._grade'!r}, fromlist=['grade']).grade("
-        f"globals(), {wanted!r}, {str(out)!r})\n")
+        "import importlib.util as _bpg_util, sys as _bpg_sys, bpcourse as _bpg_public\n"
+        "def _bpg_load(name, folder):\n"
+        "    spec = _bpg_util.spec_from_file_location(\n"
+        "        name, folder + '/__init__.py', submodule_search_locations=[folder])\n"
+        "    module = _bpg_util.module_from_spec(spec)\n"
+        "    _bpg_sys.modules[name] = module\n"
+        "    spec.loader.exec_module(module)\n"
+        f"_bpg_load({name!r}, {str(package)!r})\n"
+        f"_bpg_load({graded!r}, {str(package / 'check')!r})\n"
+        f"__import__({graded + '._grade'!r}, fromlist=['grade']).grade("
+        f"globals(), {wanted!r}, {str(out)!r}, {name!r})\n")
 
 
 def _verdicts(out):
-    found = {}
+    """({exercise name: verdict}, the grader's "tampered" record or None)."""
+    found, tampering = {}, None
     if out.exists():
         for line in out.read_text(encoding="utf-8").splitlines():
             try:
                 verdict = json.loads(line)
             except ValueError:
                 continue
-            found[verdict["name"]] = verdict
-    return found
+            if "tampered" in verdict:
+                tampering = verdict
+            else:
+                found[verdict["name"]] = verdict
+    return found, tampering
 
 
 def _one_line(err):
@@ -255,7 +265,7 @@ def _read_notebook(path):
 
 def grade_notebook(path, timeout=120, notebook_timeout=None):
     """Execute ``path`` in a fresh kernel (errors allowed), then check every
-    exercise of its chapter there with a private copy of the checks, and score.
+    exercise of its chapter there with a fresh copy of the checks, and score.
 
     ``timeout``: seconds any one cell may run; ``notebook_timeout``: seconds
     all the notebook's cells together may run (None: no limit). Past either
@@ -326,8 +336,11 @@ def grade_notebook(path, timeout=120, notebook_timeout=None):
     except Exception as err:   # a notebook nbclient cannot run: say so, grade the others
         raise GradeError(f"{path}: could not be run ({_one_line(err)})") from None
     finally:
-        verdicts = _verdicts(out)
+        verdicts, tampering = _verdicts(out)
         shutil.rmtree(folder, ignore_errors=True)
+    if tampering and tampering["by"] is None:
+        raise GradeError(f"{path}: cannot be graded: the notebook changed bpcourse itself "
+                         f"({', '.join(tampering['tampered'][:3])})")
     if wanted and not verdicts and not note:
         error = _cell_error(grading)
         raise GradeError(f"{path}: cannot be graded: the checks could not be run in its "
@@ -335,6 +348,7 @@ def grade_notebook(path, timeout=120, notebook_timeout=None):
     unchecked = [n for n, _ in wanted if n not in verdicts]   # the grading stopped
     for k, missed in enumerate(unchecked):
         verdicts[missed] = {"name": missed, "status": "unchecked", "reason": (
+            f"not checked: {tampering['by']}'s function changed bpcourse" if tampering else
             "its check did not end: the function would not stop" if k == 0 else
             "not checked: the grading stopped before it")}
     rows = [_row(e, e in called, verdicts.get(e.name), nb, arguments, stopped_at)
@@ -472,7 +486,7 @@ def main(argv=None):
     g = sub.add_parser(
         "grade", help="run notebooks and score their exercises",
         description="Run each notebook in a fresh kernel (errors allowed, so every exercise "
-                    "is scored), check each exercise again with a private copy of the checks "
+                    "is scored), check each exercise again with a fresh copy of the checks "
                     "(what the notebook displayed does not count), and print each exercise's "
                     "status and a score. A notebook is scored on every exercise of its "
                     "chapter: one whose check cell is gone counts as missing.")
@@ -488,7 +502,8 @@ def main(argv=None):
                    help="exit with status 1 when the score of all notebooks together is "
                         "below PERCENT (for CI); a notebook that cannot be graded gives 2")
     args = parser.parse_args(argv)
-    needed = ["nbformat"] if args.command == "student" else ["nbformat", "nbclient"]
+    needed = (["nbformat", "myst_parser", "pybtex"] if args.command == "student"
+              else ["nbformat", "nbclient"])
     missing = _missing(needed)
     if missing:
         install = missing[:]

@@ -7,11 +7,18 @@ regression targets float64.
 
 The real set is the 8×8 handwritten digits (1797 images, UCI "Optical
 Recognition of Handwritten Digits", CC BY 4.0), shipped inside the package:
-see ``bpcourse/_datasets/README.md`` for its source and citation.
+see ``bpcourse/_datasets/README.md`` for its source and citation. The
+second real benchmark, MNIST-1D, is generated on your machine by the
+``mnist1d`` package and cached (``mnist1d()``).
 """
 
+import hashlib
+import json
 import math
+import os
+import random
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -221,3 +228,70 @@ def batches(X, y, batch_size, rng=None, shuffle=True, drop_last=False):
 def num_batches(n, batch_size, drop_last=False):
     """How many batches ``batches`` yields for ``n`` rows."""
     return n // batch_size if drop_last else -(-n // batch_size)
+
+
+# ---------------------------------------------------------------------------
+# MNIST-1D, generated on this machine (chapter 7)
+# ---------------------------------------------------------------------------
+
+MNIST1D_VERSION = "0.0.2.post1"   # the generator's release: pinned, so the data never drift
+
+
+def _mnist1d_cache_dir(cache_dir):
+    if cache_dir is not None:
+        return Path(cache_dir)
+    root = os.environ.get("BPCOURSE_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return (Path(root) if root else Path.home() / ".cache") / "bpcourse"
+
+
+def _mnist1d_generate(args):
+    """Run the package's own generator; it seeds numpy's *global* state, so restore it."""
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise ImportError("bpcourse.data.mnist1d needs the mnist1d package:"
+                          f" pip install mnist1d=={MNIST1D_VERSION}") from exc
+    defaults = get_dataset_args(as_dict=True)
+    unknown = set(args) - set(defaults)
+    if unknown:
+        raise TypeError(f"mnist1d() got unknown parameters {sorted(unknown)};"
+                        f" it takes {sorted(k for k in defaults if k != 'url')}")
+    options = type("Args", (), {**defaults, **args})
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:
+        made = make_dataset(options)
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+    return (made["x"].astype(np.float64), made["y"].astype(np.int64),
+            made["x_test"].astype(np.float64), made["y_test"].astype(np.int64))
+
+
+def mnist1d(cache=True, cache_dir=None, **args):
+    """MNIST-1D: ``X, y, X_test, y_test``, generated offline and cached.
+
+    Greydanus's (2020) small benchmark: ten one-dimensional "digit"
+    templates, padded, shifted, scaled, sheared and made noisy, 40 samples
+    each. It is built here by the ``mnist1d`` package's own generator
+    (``make_dataset``) with its default parameters and seed (5000 examples,
+    4000 for training and 1000 for testing), so nothing is downloaded. Pass
+    any of the generator's parameters to change them (``num_samples=...``,
+    ``seed=...``). ``X`` is float64 of shape ``(n, 40)``, ``y`` int64 0..9.
+
+    The first call writes ``mnist1d-<version>-<parameters>.npz`` under
+    ``cache_dir`` (default ``$BPCOURSE_CACHE``, else ``~/.cache/bpcourse``);
+    later calls read it (about 100 times faster). ``cache=False`` neither
+    reads nor writes it. See chapter 7, "The data".
+    """
+    key = hashlib.sha256(json.dumps(sorted(args.items()), default=str).encode())
+    path = _mnist1d_cache_dir(cache_dir) / f"mnist1d-{MNIST1D_VERSION}-{key.hexdigest()[:12]}.npz"
+    if cache and path.exists():
+        with np.load(path) as npz:
+            return npz["X"], npz["y"], npz["X_test"], npz["y_test"]
+    X, y, X_test, y_test = _mnist1d_generate(args)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(partial, X=X, y=y, X_test=X_test, y_test=y_test)
+        os.replace(partial, path)   # atomic: two kernels never see half a file
+    return X, y, X_test, y_test

@@ -8,6 +8,10 @@ A chapter notebook is the solution. In the learner's version
   docstring) stay;
 - cells tagged ``solution-only`` are left out;
 - outputs and execution counts are cleared;
+- the Markdown becomes portable Jupyter Markdown (``bpcourse.portable``): no
+  MyST left, hints and solutions in ``<details>``, headings, equations and
+  figure captions numbered as on the website, so the notebook reads the
+  same in plain JupyterLab, Colab, VS Code or the classic Notebook;
 - the chapter number goes into the notebook's metadata
   (``metadata.bpcourse.chapter``), so ``bpcourse grade`` knows which
   exercises to expect even when the file is renamed;
@@ -97,12 +101,17 @@ def install_cell(spec):
     return cell
 
 
-def student_notebook(nb, chapter=None, name="notebook", install_from=None):
+def student_notebook(nb, chapter=None, name="notebook", install_from=None, book=None):
     """The learner's version of notebook ``nb`` (a new object; nb is unchanged).
 
     ``install_from``: a pip requirement for bpcourse (``"bpcourse @ git+URL@branch"``);
     when given, the install cell goes right after the title cell.
+    ``book``: the :class:`bpcourse.portable.Book` whose numbers the Markdown
+    gets (default: the book in or above the current folder); ``name`` finds
+    the notebook in it.
     """
+    from .portable import Book, portable_notebook
+
     nb = copy.deepcopy(nb)
     cells, k = [], 0
     for index, cell in enumerate(nb.cells):
@@ -124,7 +133,12 @@ def student_notebook(nb, chapter=None, name="notebook", install_from=None):
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
+    nb.cells = cells
+    portable_notebook(nb, Book.find() if book is None else book, name)
+    cells = nb.cells
     if install_from:
+        # A copy converted before (an unchanged page of an incremental build) keeps one.
+        cells = [c for c in cells if c.get("id") != INSTALL_CELL_ID]
         cells.insert(1 if cells and cells[0].cell_type == "markdown" else 0,
                      install_cell(install_from))
     nb.cells = cells
@@ -181,8 +195,11 @@ def write_student(sources, out_dir, force=False, log=print):
     manifest_path = out_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     report = {"written": [], "kept": [], "beside": []}
-    for source in sorted(Path(s) for s in sources):
-        nb = student_notebook(_read(source), chapter_number(source), source.name)
+    sources = sorted(Path(s) for s in sources)
+    from .portable import Book
+    book = Book.find(*[s.parent for s in sources[:1]])
+    for source in sources:
+        nb = student_notebook(_read(source), chapter_number(source), source.name, book=book)
         digest = cells_hash(nb)
         nb.metadata.setdefault("bpcourse", {})["student_hash"] = digest
         target = out_dir / source.name
@@ -227,11 +244,13 @@ def write_in_place(folder, log=print, install_from=None):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder")
+    from .portable import Book
+    book = Book.find(folder)       # read before any notebook is changed
     done = []
     for path in sorted([*folder.rglob("*.ipynb"), *folder.rglob("*.ipynb.txt")]):
         name = path.name.removesuffix(".txt")
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-        nb = student_notebook(nb, chapter_number(name), name, install_from)
+        nb = student_notebook(nb, chapter_number(name), name, install_from, book=book)
         path.write_text(nbformat.writes(nb), encoding="utf-8")
         done.append(path)
         log(f"learner's version: {path}")

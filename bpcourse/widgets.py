@@ -990,6 +990,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax_s.set_xlabel("θ₁")
     ax_s.set_ylabel("θ₂")
+    for ax in (ax_s, ax_r, ax_l):    # shown at 605 px: text a little larger than live
+        ax.tick_params(labelsize=11)
+        ax.xaxis.label.set_fontsize(12)
+        ax.yaxis.label.set_fontsize(12)
+        ax.set_title("lr, momentum, rate", fontsize=12)   # room for draw's titles
     fig.tight_layout()
     ends_lam = [surface.info["mu"], surface.info["L"]]
     rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
@@ -1007,11 +1012,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
                                    math.log10((1 + math.sqrt(mu)) ** 2 / lr),
                                    color=plot.PALETTE["sky"], alpha=0.2, lw=0)
         loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
-        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
-        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
+        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=12)
+        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=12)
         diverged = not np.all(np.isfinite(runs[k].losses))
         ax_l.set_title("diverged" if diverged else
-                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=12)
 
     captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
                                                                                  strict=True)]
@@ -1238,3 +1243,129 @@ def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, rng
            f"frame per configuration of activation, weight scale, skips and normalization")
     return frames_player(fig, draw, len(configs), captions=captions, interval=interval,
                          alt=alt)
+
+# --- chapter 7 ---
+# A network trained on real data (MNIST-1D): optimizer, learning rate, batch
+# size and width -> the training and validation curves, live and as a player.
+
+OPTIMIZERS = {
+    # name -> (the optimizer built on params at learning rate lr), as chapter 7 uses them
+    "SGD": lambda params, lr: optim.SGD(params, lr=lr),
+    "momentum": lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9),
+    "Nesterov": lambda params, lr: optim.SGD(params, lr=lr, momentum=0.9, nesterov=True),
+    "AdaGrad": lambda params, lr: optim.Adagrad(params, lr=lr),
+    "RMSProp": lambda params, lr: optim.RMSprop(params, lr=lr),
+    "Adam": lambda params, lr: optim.Adam(params, lr=lr),
+    "AdamW": lambda params, lr: optim.AdamW(params, lr=lr, weight_decay=1e-2),
+}
+
+
+def training_run(data, optimizer="Adam", lr=3e-3, batch_size=64, width=64, epochs=5, seed=0):
+    """Train ``MLP([d, width, width, C])`` (ReLU) on ``data = (X, y, X_val, y_val)``.
+
+    The network's initial weights and the order of the batches come from
+    ``np.random.default_rng(seed)``; ``optimizer`` is a key of ``OPTIMIZERS``
+    (the PyTorch defaults, momentum 0.9, AdamW's weight decay 0.01), with a
+    constant learning rate ``lr``, no schedule and no clipping, for
+    ``epochs`` passes over the data. Returns the ``train.History`` (a run that
+    diverges stops and says so, without a warning).
+    See chapter 7, "Every optimizer, compared fairly".
+    """
+    import warnings
+
+    from . import train
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {optimizer!r}")
+    X, y, X_val, y_val = data
+    rng = np.random.default_rng(seed)
+    model = nn.MLP([X.shape[1], int(width), int(width), int(np.max(y)) + 1], rng=rng)
+    opt = OPTIMIZERS[optimizer](model.parameters(), lr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return train.fit(model, F.cross_entropy, (X, y), opt, epochs, batch_size, rng,
+                         val_data=(X_val, y_val), verbose=False)
+
+
+def draw_curves(axes, hist, title="", loss_max=2.5):
+    """The curves of one ``History``: loss (left) and accuracy (right) against the
+    epoch, training solid and validation dashed, on fixed axes so frames compare."""
+    ax_l, ax_a = axes
+    ax_l.clear()
+    ax_a.clear()
+    epochs = np.arange(1, hist.epochs + 1)
+    blue, orange = plot.PALETTE["blue"], plot.PALETTE["orange"]
+    ax_l.plot(epochs, hist.train_loss, "-o", ms=3, color=blue, label="training")
+    ax_l.plot(epochs, hist.val_loss, "--o", ms=3, color=orange, label="validation")
+    ax_a.plot(epochs, 100 * np.array(hist.train_acc, dtype=float), "-o", ms=3, color=blue,
+              label="training")
+    ax_a.plot(epochs, 100 * np.array(hist.val_acc, dtype=float), "--o", ms=3, color=orange,
+              label="validation")
+    ax_l.set_ylim(0, loss_max)
+    ax_a.set_ylim(0, 100)
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.set_xlim(0.5, max(hist.epochs, 1) + 0.5)
+    ax_l.set_ylabel("cross-entropy loss")
+    ax_a.set_ylabel("accuracy (%)")
+    ax_a.legend(fontsize=8, loc="lower right")
+    if hist.diverged:
+        ax_l.set_title(f"{title}: diverged", fontsize=10, color=plot.PALETTE["vermillion"])
+    else:
+        ax_l.set_title(title, fontsize=10)
+        ax_a.set_title(f"validation accuracy {100 * hist.val_acc[-1]:.1f}%", fontsize=10)
+
+
+def training_explorer(data, epochs=5, seed=0):
+    """Live explorer: optimizer, learning rate, batch size and width -> the curves.
+
+    Trains ``training_run`` on ``data = (X, y, X_val, y_val)`` on every change
+    (about a second). Needs a Jupyter kernel; the website shows
+    ``training_player``. See chapter 7, "Explorer: optimizer, learning rate, batch size and width".
+    """
+    style = {"description_width": "initial"}
+    opt_w = w.Dropdown(options=list(OPTIMIZERS), value="Adam", description="optimizer")
+    lr_w = w.FloatLogSlider(value=3e-3, base=10, min=-4, max=0, step=0.25,
+                            description="learning rate", readout_format=".4f",
+                            continuous_update=False, style=style)
+    batch_w = w.Dropdown(options=[8, 16, 32, 64, 128, 256], value=64, description="batch size",
+                         style=style)
+    width_w = w.Dropdown(options=[8, 16, 32, 64, 128], value=64, description="width",
+                         style=style)
+    picture = _picture()
+
+    def redraw(_=None):
+        hist = training_run(data, opt_w.value, lr_w.value, batch_w.value, width_w.value,
+                            epochs, seed)
+        fig, axes = _live_figure()
+        draw_curves(axes, hist, f"{opt_w.value}, lr = {lr_w.value:.3g}, "
+                                f"B = {batch_w.value}, width {width_w.value}")
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    for control in (opt_w, lr_w, batch_w, width_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([opt_w, lr_w]), w.HBox([batch_w, width_w]), picture])
+
+
+def training_player(runs, captions, alt, interval=900):
+    """The kernel-free face of ``training_explorer``: one frame per ``History``.
+
+    ``runs`` and ``captions`` are lists of the same length (2 to 40 runs,
+    computed by the caller, e.g. with ``training_run``); every frame uses
+    the same axes, so the slider compares like with like. Returns
+    self-contained HTML (see ``frames_player``).
+    """
+    runs, captions = list(runs), [str(c) for c in captions]
+    if not 2 <= len(runs) <= 40 or len(captions) != len(runs):
+        raise ValueError(f"training_player: need 2 to 40 runs and one caption each, got "
+                         f"{len(runs)} runs and {len(captions)} captions")
+    loss_max = max(2.5, min(4.0, max(max(h.val_loss + h.train_loss, default=0) for h in runs)))
+    fig, axes = _player_figure()
+
+    def draw(k):
+        draw_curves(axes, runs[k], captions[k].split(":")[0], loss_max=loss_max)
+        if k == 0:
+            fig.tight_layout()   # the same labels in every frame: lay out once
+
+    return frames_player(fig, draw, len(runs), captions=captions, interval=interval, alt=alt)

@@ -65,8 +65,6 @@ def test_rel_error_is_the_stated_formula():
 
 def test_one_relative_error_across_gradcheck_and_check():
     from bpcourse import check, gradcheck
-    if not hasattr(gradcheck, "rel_error"):
-        pytest.skip("gradcheck.rel_error comes with helper arch's change")
     assert check.rel_error is rel_error is gradcheck.rel_error
 
 
@@ -846,3 +844,37 @@ def test_the_answers_are_worked_out_before_the_learners_code_runs():
     finally:
         _SQUARE.power = 2
         REGISTRY.pop("_toy_apply")
+
+
+def test_tampered_names_what_a_notebook_changed_in_bpcourse(tmp_path, monkeypatch):
+    """The grader's comparison of the notebook's bpcourse with a pristine copy."""
+    import importlib.util
+    import shutil
+    from pathlib import Path
+
+    import bpcourse
+    import bpcourse.gradcheck
+    import bpcourse.optim
+    import bpcourse.tensor
+    from bpcourse.check import _grade
+
+    name = "_bpcourse_pristine_for_test"
+    shutil.copytree(Path(bpcourse.__file__).parent, tmp_path / name,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    spec = importlib.util.spec_from_file_location(
+        name, tmp_path / name / "__init__.py", submodule_search_locations=[str(tmp_path / name)])
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    try:
+        assert _grade.tampered(name) == []
+        monkeypatch.setattr(bpcourse.tensor.Tensor, "backward", lambda self, grad=None: None)
+        monkeypatch.setattr(bpcourse.gradcheck, "DEFAULT_TOL", 1.0)
+        monkeypatch.setattr(bpcourse.optim, "adam_step", lambda *a, **k: None)
+        found = _grade.tampered(name)
+        for changed in ("bpcourse.tensor.Tensor", "bpcourse.Tensor",
+                        "bpcourse.gradcheck.DEFAULT_TOL", "bpcourse.optim.adam_step"):
+            assert changed in found
+    finally:
+        for key in [k for k in sys.modules if k.startswith(name + ".")]:
+            del sys.modules[key]

@@ -566,9 +566,10 @@ def test_the_grade_checks_again_with_pristine_checks(hostile):
     rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
     assert [(r["name"], r["status"]) for r in rows] == [
         ("adam_step", "failed"), ("local_grads", "failed"), ("numerical_gradient", "failed")]
-    assert rows[0]["passed"] == 0 and rows[0]["total"] == 16
-    assert rows[1]["passed"] < rows[1]["total"] == 28
-    assert rows[2]["passed"] == 0 and rows[2]["total"] == 7
+    totals = [len(REGISTRY[name].cases()) for name in
+              ("adam_step", "local_grads", "numerical_gradient")]
+    assert [r["total"] for r in rows] == totals
+    assert rows[0]["passed"] == rows[2]["passed"] == 0 and rows[1]["passed"] < totals[1]
 
 
 def _graded(tmp_path, cells, *options):
@@ -655,3 +656,32 @@ def test_a_function_that_will_not_stop_cannot_hang_the_grade(tmp_path):
     assert result["exercises"] == [{
         "exercise": "5.1", "name": "adam_step", "status": "not run", "passed": 0, "total": 0,
         "reason": "its check did not end: the function would not stop"}]
+
+
+def test_a_notebook_that_changes_bpcourse_itself_cannot_be_graded(tmp_path):
+    """The grader's checks share the notebook's bpcourse classes, so it compares
+    that bpcourse with the snapshot: a patched rel_error stops the grade."""
+    proc = _graded(tmp_path, [
+        new_code_cell("import bpcourse.gradcheck\nbpcourse.gradcheck.rel_error = lambda *a: 0.0"),
+        new_code_cell(_solution_notebook().cells[2].source),
+        new_code_cell("check.adam_step(adam_step)")])
+    assert proc.returncode == 2
+    assert ("cannot be graded: the notebook changed bpcourse itself "
+            "(bpcourse.gradcheck.rel_error)") in proc.stderr
+
+
+def test_a_function_that_changes_bpcourse_while_graded_fails_and_stops_the_grade(tmp_path):
+    patches = ("def adam_step(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+               "    import bpcourse.optim\n"
+               "    bpcourse.optim.adam_step = lambda *a, **k: None\n"
+               "    return a_right_adam_step(theta, g, m, v, t, lr, beta1, beta2, eps)\n"
+               "from bpcourse.optim import adam_step as a_right_adam_step")
+    proc = _graded(tmp_path, [new_code_cell(patches),     # called by the grader only:
+                              new_code_cell("if False:\n    check.adam_step(adam_step)"),
+                              new_code_cell(_solution_notebook().cells[5].source),
+                              new_code_cell("check.local_grads(local_grads)")], "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["notebooks"][0]["exercises"]
+    assert [(r["status"], r.get("reason")) for r in rows] == [
+        ("failed", "its check failed to run (its function changed bpcourse.optim.adam_step)"),
+        ("not run", "not checked: adam_step's function changed bpcourse")]

@@ -119,3 +119,41 @@ def test_standardize_uses_training_statistics():
 def test_bad_input(call, err, name):
     with pytest.raises(err, match=name):
         call()
+
+
+# --- MNIST-1D (chapter 7) ---------------------------------------------------
+
+mnist1d_pkg = pytest.importorskip("mnist1d.data")
+
+
+def test_mnist1d_is_the_packages_default_set_and_cached_identically(tmp_path):
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    X, y, X_test, y_test = data.mnist1d(cache_dir=tmp_path)
+    # the generator seeds numpy's global state; ours must leave it as it was
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    assert X.shape == (4000, 40) and X_test.shape == (1000, 40)
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    assert sorted(np.unique(y)) == list(range(10))
+    reference = mnist1d_pkg.make_dataset(mnist1d_pkg.get_dataset_args())
+    np.testing.assert_array_equal(X, reference["x"])
+    np.testing.assert_array_equal(y_test, reference["y_test"])
+    cached = list(tmp_path.glob("mnist1d-*.npz"))
+    assert len(cached) == 1
+    again = data.mnist1d(cache_dir=tmp_path)      # read from the cache
+    fresh = data.mnist1d(cache=False)             # generated anew
+    for a, b, c in zip((X, y, X_test, y_test), again, fresh, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+        assert a.dtype == b.dtype == c.dtype
+
+
+def test_mnist1d_parameters_change_the_set_and_its_cache_file(tmp_path):
+    X, y, X_test, _ = data.mnist1d(cache_dir=tmp_path, num_samples=500, seed=7)
+    assert X.shape == (400, 40) and X_test.shape == (100, 40)
+    assert len(list(tmp_path.glob("mnist1d-*.npz"))) == 1
+    X2 = data.mnist1d(cache_dir=tmp_path, num_samples=500, seed=8)[0]
+    assert len(list(tmp_path.glob("mnist1d-*.npz"))) == 2
+    assert not np.array_equal(X, X2)
+    with pytest.raises(TypeError, match="unknown parameters"):
+        data.mnist1d(cache_dir=tmp_path, samples=10)

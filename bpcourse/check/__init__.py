@@ -39,6 +39,7 @@ CHAPTERS = [
     "ch04",
     "ch05",
     "ch06",
+    "ch07",
 ]
 
 for _module in CHAPTERS:

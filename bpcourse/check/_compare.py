@@ -6,8 +6,8 @@ Three questions, asked in this order by ``Exercise.run`` (steps 3, 5 and 6):
   dtype, tuple length, dict keys. Returns None or what is wrong, in words.
 * ``nonfinite(expected, got)``: NaN or infinity where the reference has none?
 * ``error(expected, got)``: how far apart? Floating-point numbers by the one
-  tolerance rule, ``rel_error``; integers, booleans and strings exactly
-  (0 or infinity).
+  tolerance rule, ``rel_error`` (``gradcheck``'s); integers, booleans and
+  strings exactly (0 or infinity).
 
 ``leaves`` walks tuples, lists and dicts down to the values compared one by
 one, each with a name for messages ("m", "the result[2]", "grads['x']").
@@ -19,33 +19,12 @@ import numbers
 
 import numpy as np
 
+from ..gradcheck import rel_error  # the package's one relative error (CS231n's, the max)
+
 __all__ = ["TOL", "rel_error", "structure", "leaves", "nonfinite", "error", "same",
            "kind", "is_real", "is_float", "is_integer"]
 
 TOL = 1e-7           # the one tolerance every check states (relative error)
-
-try:   # the package's one relative error: gradcheck's (helper arch's rename)
-    from ..gradcheck import rel_error
-except ImportError:  # a gradcheck from before that rename: the same rule, from its entries
-    from ..gradcheck import relative_error as _entrywise
-
-    def rel_error(x, y):
-        """``max |x - y| / max(1e-8, |x| + |y|)``: the largest entry of
-        ``gradcheck``'s entrywise relative error (CS231n's).
-
-        Scalars broadcast; 0 when both are empty; NaN in the same place on
-        both sides, or the same infinity, counts as equal.
-        """
-        x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64),
-                                   np.asarray(y, dtype=np.float64))
-        if x.size == 0:
-            return 0.0
-        with np.errstate(all="ignore"):
-            err = _entrywise(x, y)
-        agree = (np.isnan(x) & np.isnan(y)) | (np.isinf(x) & (x == y))
-        err = np.where(agree, 0.0, err)
-        err = np.where(np.isnan(err), np.inf, err)
-        return float(np.max(err))
 
 
 # ---------------------------------------------------------------------------

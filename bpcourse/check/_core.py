@@ -12,7 +12,7 @@ Chapter modules only *declare* exercises; these modules do the rest:
                   record, ``CheckFailed`` and the IPython hook.
 
 ``_grade.py`` is what ``bpcourse grade`` runs in a notebook's kernel, from a
-private copy of the package, to check every exercise again.
+snapshot of the package, to check every exercise again.
 
 This module gathers their public names, so ``from ._core import Exercise``
 (or ``from bpcourse.check._core import ...``) keeps working.

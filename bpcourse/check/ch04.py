@@ -25,6 +25,8 @@ _SEE_FORMS = '(see chapter 4, "PyTorch\'s form and the classical one")'
 _SEE_NESTEROV = '(see chapter 4, "Nesterov momentum")'
 _SEE_OPTIMAL = '(see chapter 4, "The best learning rate and momentum")'
 _SEE_STABLE = '(see chapter 4, "When heavy ball converges")'
+_F32 = (" If your numbers agree with the expected ones to about 7 digits but no more, "
+        "something was computed in float32: keep everything float64.")
 
 
 def _a(*rows):
@@ -60,6 +62,13 @@ def _first_step_dampened(theta, g, v, lr, momentum=0.9, dampening=0.0):
     """The first step starts from v = 0 and dampens g: v₁ = (1 − dampening)·g."""
     v = momentum * (np.zeros_like(theta) if v is None else v) + (1 - dampening) * g
     return theta - lr * v, v
+
+
+def _zero_as_first(theta, g, v, lr, momentum=0.9, dampening=0.0):
+    """A zero velocity taken for the first step: v = g whenever v is None or all 0."""
+    if v is None or not np.any(v):
+        return optim.momentum_step(theta, g, None, lr, momentum, dampening)
+    return optim.momentum_step(theta, g, v, lr, momentum, dampening)
 
 
 def _no_dampening(theta, g, v, lr, momentum=0.9, dampening=0.0):
@@ -123,6 +132,10 @@ momentum_step = Exercise(
     ],
     random_cases=_momentum_cases,
     mistakes=[
+        Mistake("a zero velocity taken for the first step",
+                "Only v = None marks the first step. A velocity of zeros is an ordinary "
+                "velocity: v = momentum·0 + (1 − dampening)·g, dampened like any later "
+                "step. Test `v is None`, not whether v is zero.", _zero_as_first),
         Mistake("the first step dampened",
                 "PyTorch's first step sets v = g exactly, whatever the dampening; "
                 "(1 − dampening) multiplies g only from the second step on "
@@ -151,7 +164,7 @@ momentum_step = Exercise(
     returns=("theta", "v"),
     float64=True,
     hint="Two lines: v = momentum·v + (1 − dampening)·g (or v = g when v is None), then "
-         "theta − lr·v " + _SEE_FORMS + ".",
+         "theta − lr·v " + _SEE_FORMS + "." + _F32,
     doc='See chapter 4, "PyTorch\'s form and the classical one".',
 )
 
@@ -212,8 +225,10 @@ nesterov_step = Exercise(
     random_cases=_nesterov_cases,
     mistakes=[
         Mistake("heavy ball, not Nesterov",
-                "theta − lr·v is ordinary momentum. Nesterov's step in PyTorch's form uses "
-                "the gradient once more: theta − lr·(g + momentum·v) " + _SEE_NESTEROV + ".",
+                "Your step equals theta − lr·v with the new v, which is ordinary momentum "
+                "(so does lr·(g + momentum·v) with the *old* v). Nesterov's step uses the "
+                "gradient once more, with the new v: theta − lr·(g + momentum·v) "
+                + _SEE_NESTEROV + ".",
                 _nesterov_heavy_ball),
         Mistake("the learning rate inside the velocity",
                 "PyTorch's v sums gradients, v = momentum·v + g, and lr multiplies the "
@@ -224,13 +239,14 @@ nesterov_step = Exercise(
                 "term, not the momentum term alone.", _nesterov_no_g),
         Mistake("the velocity in place of the gradient",
                 "The step is lr·(g + momentum·v), with g the gradient just computed; "
-                "lr·(v + momentum·v) counts the old velocity twice.",
+                "lr·(v + momentum·v) = lr·(1 + momentum)·v puts the velocity where g "
+                "belongs.",
                 _nesterov_v_twice),
     ],
     returns=("theta", "v"),
     float64=True,
     hint="Two lines: v = momentum·v + g (v = g when v is None), then "
-         "theta − lr·(g + momentum·v) " + _SEE_NESTEROV + ".",
+         "theta − lr·(g + momentum·v) " + _SEE_NESTEROV + "." + _F32,
     doc='See chapter 4, "Nesterov momentum".',
 )
 
@@ -255,19 +271,33 @@ def _optimal_momentum_by_hand():
     return _optimal_for(L, mu_min)
 
 
+def _as_pair(returned, args, kwargs):
+    """Two numbers as a tuple of floats, whether they came as a tuple, a list or an array."""
+    if isinstance(returned, (tuple, list, np.ndarray)) and np.shape(returned) == (2,):
+        try:
+            return tuple(float(x) for x in returned)
+        except (TypeError, ValueError):
+            return returned
+    return returned
+
+
 def _accept_pair(got, expected, case):
     """Judge each number by the tolerance; say which is wrong, never the answer."""
     try:
         lr, momentum = (float(x) for x in got)
     except (TypeError, ValueError):
         return f"return a pair of numbers, (lr, momentum); got {got!r}"
-    wrong = []
-    if rel_error(expected[0], lr) > TOL:
-        wrong.append(f"lr = {lr:.6g} is not the best learning rate")
-    if rel_error(expected[1], momentum) > TOL:
-        wrong.append(f"momentum = {momentum:.6g} is not the best momentum")
+    wrong, rounded = [], False
+    for name, what, x, e in (("lr", "learning rate", lr, expected[0]),
+                             ("momentum", "momentum", momentum, expected[1])):
+        if rel_error(e, x) > TOL:
+            wrong.append(f"{name} = {x:.6g} is not the best {what}")
+            rounded = rounded or rel_error(e, x) < 1e-2
     if not wrong:
         return None
+    if rounded:
+        return ("; ".join(wrong) + ", though close: was it rounded? Return it exactly, "
+                "for example as a fraction such as 2 / 7, not as decimals.")
     return ("; ".join(wrong) + ". Find the eigenvalues of A first, then use the formulas "
             "of " + _SEE_OPTIMAL[5:-1] + ".")
 
@@ -305,6 +335,7 @@ def _step_without_roots():
 optimal_momentum_by_hand = Exercise(
     id="4.1", name="optimal_momentum_by_hand", reference=_optimal_momentum_by_hand,
     cases=[Case((), label="f(θ) = ½ θᵀAθ with A = [[13, 12], [12, 13]]")],
+    observe=_as_pair,
     accept=_accept_pair,
     mistakes=[
         Mistake("the rate given as the momentum",
@@ -516,8 +547,9 @@ fixed_momentum = Exercise(
     ],
     returns=None,
     float64=True,
-    hint="Two things are wrong in buggy_momentum: where the velocity starts, and how often "
-         "the learning rate is applied. Compare each line with momentum_step.",
+    hint="Your loop does not follow heavy ball in PyTorch's form. buggy_momentum has two "
+         "bugs, where the velocity starts and how often the learning rate is applied: fix "
+         "those, change nothing else, and compare each line with momentum_step." + _F32,
     doc="buggy_momentum with its two bugs fixed.",
 )
 
@@ -603,7 +635,7 @@ convert_velocity = Exercise(
     ],
     returns=("u (Sutskever's velocity)", "m (the moving average)"),
     float64=True,
-    hint="Write one update of each form and ask which multiple of v keeps it true: "
-         "u = −lr·v and m = (1 − momentum)·v " + _SEE_FORMS + ".",
+    hint="Write one update of each form and ask which multiple of v keeps it true "
+         + _SEE_FORMS + "." + _F32,
     doc="Return (u, m): Sutskever's velocity and the moving-average state.",
 )
