@@ -164,5 +164,8 @@ def test_no_name_a_learner_sees_holds_the_curves_pairing():
 
 def test_float32_work_fails_where_the_text_asks_for_float64():
     # 6.2 ("a float64 array") and 6.7 (the norm "as a float"): float32 sums
-    # sit below 1e-7 and passed before the checks were made float64
-    assert ch06.grad_norms_per_layer.float64 and ch06.clip_global_norm.float64
+    # sit below 1e-7 and passed before the checks were made float64; 6.5
+    # in float32 failed one case of ten. The text of each asks for float64.
+    for name in ("grad_norms_per_layer", "fixed_residual_net", "batch_norm_backward",
+                 "clip_global_norm"):
+        assert getattr(ch06, name).float64, name

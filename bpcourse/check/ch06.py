@@ -460,6 +460,7 @@ fixed_residual_net = Exercise(
                 "np.sqrt(2 / fan_in), not 2 / fan_in.",
                 _resnet_wrong("variance as std")),
     ],
+    float64=True,
     hint="Draw the weights in the same order and with the same shapes as buggy_"
          "residual_net; fix only the two wrong lines "
          '(see chapter 6, "Residual connections").',
@@ -570,6 +571,7 @@ batch_norm_backward = Exercise(
                 _bn_wrong("eps fixed")),
     ],
     returns=("dx", "dgamma", "dbeta"),
+    float64=True,
     hint='Follow the derivation in chapter 6, "Normalization", term by term.',
     doc="Return (dx, dgamma, dbeta) for a batch x of shape (B, C) in training mode.",
 )
