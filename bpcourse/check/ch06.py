@@ -233,7 +233,7 @@ def _gradient_plots_match():
 def exercise_curves():
     """The chapter's mystery figure: {letter: gradient std per layer} of the four
     networks of PLOT_NETS, in a shuffled order (the exercise is to undo it)."""
-    from .. import widgets     # matplotlib and ipywidgets only when drawn
+    from .. import widgets  # matplotlib and ipywidgets only when drawn
 
     curves = {}
     for letter, number in zip("ABCD", _gradient_plots_match(), strict=True):
