@@ -134,6 +134,65 @@ QUOTES = {
             ("grows from 1.00 at the start to 5.16 after 16 steps", "5.16"),
         ]),
     ],
+    "06_vanishing_gradients.ipynb": [
+        ("ch06-depth-profiles-read", "ch06-depth-profiles", [
+            (r"a factor of about 0.24 per layer", "0.237"),
+            (r"about 0.70 per layer", "0.695"),
+            (r"ending $2.6 \times 10^{-5}$ down", "2.6e-05"),
+        ]),
+        ("ch06-stall-read", "ch06-stall", [
+            ("layer by at least 8.7%", "8.7e-02"),
+            (r"brought the loss down to about 0.43", "0.428"),
+        ]),
+        ("ch06-init-read", "ch06-init-scales", [
+            (r"predict $1.8 \times 10^{-15}$", "1.8e-15"),
+            (r"(measured $2.5 \times 10^{-8}$)", "2.5e-08"),
+            (r"1 for He (measured 0.58)", "0.58"),
+            (r"(measured $1.4 \times 10^{7}$)", "1.4e+07"),
+        ]),
+        ("ch06-tanh-gain-read", "ch06-tanh-gain", [
+            (r"0.12 at layer 50", "0.115"),
+            (r"a healthy 0.65", "0.646"),
+        ]),
+        ("ch06-default-read", "ch06-default-init", [
+            (r"of 0.399 per layer", "0.399"),
+        ]),
+        ("ch06-dead-read", "ch06-dead", [
+            (r"41, 37 and 54 of the 64", "[41, 37, 54]"),
+            (r"Biases of −1 kill 15 units", "[15, 64, 64]"),
+            (r"network's loss, 2.16", "2.156"),
+        ]),
+        ("ch06-residual-train-intro", "ch06-residual-profile", [
+            (r"about $4 \times 10^{-12}$ of the", "4.33e-12"),
+            (r"about 90 times *larger*", "88.7"),
+        ]),
+        ("ch06-residual-read", "ch06-residual-train", [
+            (r"falls to about 0.45 in 200 steps", "0.452"),
+        ]),
+        ("ch06-norm-read", "ch06-norm-profiles", [
+            (r"is about 3 times the", "2.9"),
+            (r"to $2 \times", "1.9e-12"),
+        ]),
+        ("ch06-norm-effect", "ch06-bn-mode-demo", [
+            (r"moved by 0.82", "0.82"),
+        ]),
+        ("ch06-rnn-read", "ch06-rnn-growth", [
+            (r"multiplies it by 6.9", "6.85"),
+        ]),
+        ("ch06-spikes-read", "ch06-spikes", [
+            (r"to a norm of 128", "128"),
+            (r"ends at 2.31", "2.31"),
+            (r"0.0017 and 0.017", "0.00169"),
+            (r"0.0017 and 0.017", "0.0174"),
+        ]),
+        ("ch06-clip-loop", "ch06-clip-direction", [
+            (r"by 40 degrees", "40.2"),
+        ]),
+        ("ch06-clip-lr-read", "ch06-clip-lr", [
+            (r"between $+0.134$ and $-0.116$", "+0.1339"),
+            (r"between $+0.134$ and $-0.116$", "-0.1161"),
+        ]),
+    ],
 }
 
 
