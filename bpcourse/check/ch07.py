@@ -831,12 +831,12 @@ def _over_all():
 
 overfitting_runs = Exercise(
     id="7.5", name="overfitting_runs", reference=_overfitting_runs,
-    cases=[Case((), label="four runs of 400 steps each")],
+    cases=[Case((), label="four runs, 12,800 examples each")],
     accept=_accept_letters,
     mistakes=[
         Mistake("the wide networks",
-                "Width alone does not overfit: on 3,200 rows, 400 steps of 32 examples "
-                "see each row only four times. It is the number of passes over few rows "
+                "Width alone does not overfit: on 3,200 rows, a budget of 12,800 examples "
+                "sees each row only four times. It is the number of passes over few rows "
                 "that lets a network memorise them.",
                 _over_big_nets),
         Mistake("only the wide network on few rows",
@@ -848,11 +848,11 @@ overfitting_runs = Exercise(
                 "a few times.",
                 _over_big_data),
         Mistake("none of them",
-                "400 steps of 32 examples are 64 passes over 200 rows: enough to "
+                "12,800 examples are 64 passes over 200 rows: enough to "
                 "memorise them.",
                 _over_none),
         Mistake("all of them",
-                "On 3,200 rows, 400 steps are only four epochs: the validation loss is "
+                "On 3,200 rows, 12,800 examples are only four epochs: the validation loss is "
                 "still falling.",
                 _over_all),
     ],
