@@ -190,6 +190,9 @@ QUOTES = {
         ("ch07-torch-conventions", "ch07-torch-float32", [
             (r"$1.8\times10^{-7}$", "weight difference 1.8e-07"),
         ]),
+        ("book/faq.md", "ch07-compare-grid", [
+            ("at least 5.5 points of accuracy", "smallest loss: 5.5 points"),
+        ]),
         ("ch07-sec-closing", "ch07-torch-side", [
             (r"$4.4\times10^{-16}$ after 100 steps", "largest weight difference 4.4e-16"),
         ]),
