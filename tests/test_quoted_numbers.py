@@ -193,6 +193,69 @@ QUOTES = {
             (r"between $+0.134$ and $-0.116$", "-0.1161"),
         ]),
     ],
+    "07_capstone.ipynb": [
+        ("ch07-linear-read", "ch07-linear-baseline", [
+            ("classifies 96.4% of the held-out digits", "8x8 digits 96.4%"),
+            ("33.0% of MNIST-1D right", "MNIST-1D 33.0%"),
+        ]),
+        ("ch07-init-loss-read", "ch07-init-loss", [
+            ("starts at a loss of 2.31", "initial loss 2.3113"),
+        ]),
+        ("ch07-overfit-read", "ch07-overfit-20", [
+            (r"about $10^{-6}$", "loss 1.67e-06"),
+        ]),
+        ("ch07-range-read", "ch07-range-test", [
+            ("at a learning rate of 0.385", "lr = 0.385"),
+            (r"$\eta_0 = 0.096$", "lr0 = 0.096"),
+        ]),
+        ("ch07-fit-read", "ch07-fit", [
+            ("Thirty epochs are 1,500 steps", "1500 steps"),
+            ("a median of 1.00", "median 1.00"),
+            ("largest value of 2.44", "largest 2.44"),
+            ("acted on 0.4% of the steps", "clipped on 0.4%"),
+        ]),
+        ("ch07-reading-read", "ch07-reading-numbers", [
+            ("epoch 8, at 1.136", "lowest 1.136 at epoch 8"),
+            ("from 58.2% at", "58.2% at epoch 8"),
+            ("its highest, 64.9%, at epoch 26", "highest 64.9% at epoch 26"),
+            ("validation accuracy: 26 epochs", "at epoch 26"),
+        ]),
+        ("ch07-test-read", "ch07-test-once", [
+            ("Trained for 26 epochs", "trained for 26 epochs"),
+            ("classifies 60.6% of the 1,000 test", "accuracy 60.6%"),
+        ]),
+        ("ch07-test-read", "ch07-reading-numbers", [
+            ("below the 64.9% the validation set", "highest 64.9%"),
+        ]),
+        ("ch07-compare-read", "ch07-compare-grid", [
+            ("from 0.0032 (Adam)", "Adam      best lr 0.0032"),
+            ("to 0.32 (SGD)", "SGD       best lr 0.3162"),
+            ("at least 5.5 points", "smallest loss: 5.5 points (Adam)"),
+        ]),
+        ("ch07-compare-read", "ch07-compare-seeds", [
+            ("ends last with 41.2%", "SGD        0.3162   41.2%"),
+            ("(45.3% to 50.1%)", "RMSProp    0.0100   45.3%"),
+            ("(45.3% to 50.1%)", "Nesterov   0.1000   50.1%"),
+            ("is 0.7 to 4.4", "48.0% ± 0.7"),
+            ("is 0.7 to 4.4", "45.3% ± 4.4"),
+        ]),
+        ("ch07-compare-read", "ch07-reading-numbers", [
+            ("reaches\n64.9%", "highest 64.9%"),
+        ]),
+        ("ch07-torch-side-read", "ch07-torch-side", [
+            (r"$4.4\times10^{-16}$", "weight difference 4.4e-16"),
+            (r"$6.7\times10^{-16}$", "over the steps 6.7e-16"),
+        ]),
+        ("ch07-torch-conventions", "ch07-torch-float32", [
+            (r"$1.8\times10^{-7}$", "weight difference 1.8e-07"),
+        ]),
+        ("book/faq.md", "ch07-compare-grid", [
+            ("at least 5.5 points of accuracy", "smallest loss: 5.5 points"),
+        ]),
+        ("ch07-sec-closing", "ch07-torch-side", [
+            (r"$4.4\times10^{-16}$ after 100 steps", "largest weight difference 4.4e-16"),
+        ]),
+    ],
 }
 
 
