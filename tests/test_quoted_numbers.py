@@ -134,6 +134,101 @@ QUOTES = {
             ("grows from 1.00 at the start to 5.16 after 16 steps", "5.16"),
         ]),
     ],
+    "05_adaptive.ipynb": [
+        ("ch05-bowls-read", "ch05-bowls", [
+            (r"into $1.0$: a", "-> 1.0 after"),
+            ("$0.505$", "0.505"),
+            (r"stays $100.0$", "-> 100.0 after"),
+        ]),
+        ("ch05-adagrad-shrink-read", "ch05-adagrad-shrink", [
+            (r"slope is $-0.500$", "-0.500"),
+        ]),
+        ("ch05-sparse-read", "ch05-sparse", [
+            ("0.017 under\nSGD", "0.017"),
+            ("0.008 under AdaGrad", "0.008"),
+            ("0.081 under AdaGrad against 0.188", "0.188    0.081"),
+            ("(0.042 against\n0.054)", "0.042    0.054"),
+        ]),
+        ("ch05-rmsprop-read", "ch05-rmsprop-window", [
+            ("10 steps for", "in 10 steps"),
+            ("100 for $0.99$", "in 100 steps"),
+            ("3.16 times the learning rate", "3.16 x lr"),
+            ("ten times for $0.99$", "10.00 x lr"),
+        ]),
+        ("ch05-bias-read", "ch05-bias-table", [
+            ("$(1-\\beta_1)/\\sqrt{1-\\beta_2} = 3.16$", "3.16"),
+            ("more than six times", "6.52"),
+        ]),
+        ("ch05-sec-closing", "ch05-bias-table", [
+            ("3.16 to 6.52 times", "3.16"),
+            ("3.16 to 6.52 times", "6.52"),
+        ]),
+        ("ch05-eps-text", "ch05-scale", [
+            (r"$1.1\times10^{-5}$", "1.1e-05"),
+            (r"$1.000\,\eta$", "largest step / lr = 1.000"),
+        ]),
+        ("ch05-eps-text", "ch05-eps", [
+            ("below about $10^{-4}$", "1e-04                 0.9999               0.7071"),
+        ]),
+        ("ch05-warmup-read", "ch05-warmup", [
+            ("a mean peak of 20.76", "20.76"),
+            ("a peak of 2.30", "2.30"),
+            ("0.343 over the last 20", "0.343"),
+            ("against 0.850", "0.850"),
+        ]),
+        ("ch05-reddi-read", "ch05-reddi", [
+            ("$x = +1$", "+1.000"),
+            ("$-0.993$", "-0.993"),
+            ("$x = -1.000$", "default betas: x = -1.000"),
+        ]),
+        ("ch05-adamw-read", "ch05-adamw-run", [
+            ("8 and 7 per\ncent", "( 8%)"),
+            ("8 and 7 per\ncent", "( 7%)"),
+            ("by 16 per cent", "(16%)"),
+            ("by 93 per cent", "(93%)"),
+            ("(0.957 to 0.960)", "0.957"),
+            ("(0.957 to 0.960)", "0.960"),
+        ]),
+        ("ch05-choose-read", "ch05-choose", [
+            ("Nesterov (0.050)", "0.050 ± 0.006"),
+            ("SGD with momentum\n  (0.063)", "0.063 ± 0.009"),
+            ("Adam (0.064)", "0.064 ± 0.004"),
+            ("AdamW (0.065)", "0.065 ± 0.003"),
+            ("(0.003 to 0.009)", "± 0.003"),
+            ("(0.003 to 0.009)", "± 0.009"),
+            ("RMSProp (0.127)", "0.127"),
+            ("AdaGrad (0.137)", "0.137"),
+            ("plain SGD (0.151)", "0.151"),
+            ("(0.032, 0.032, 0.010)", "0.032"),
+            ("(0.032, 0.032, 0.010)", "0.010    0.127"),
+            ("Nesterov (0.316)", "0.316"),
+            ("AdaGrad's (0.100)", "0.100    0.137"),
+        ]),
+        ("ch05-beale-read", "ch05-beale", [
+            (r"$\eta \approx 0.46$", "best lr  0.464"),
+            (r"$f \approx 3\cdot10^{-12}$", "3.3e-12"),
+        ]),
+        ("ch05-faq", "ch05-bowl-race", [
+            ("needed 504 steps", "504 ( 1.000)"),
+            ("AdaGrad 6 and RMSProp 73", "6 ( 1.000)"),
+            ("AdaGrad 6 and RMSProp 73", "73 ( 0.022)"),
+            ("(AdaGrad 391 steps, RMSProp 776)", "391 ( 1.000)"),
+            ("(AdaGrad 391 steps, RMSProp 776)", "776 ( 0.010)"),
+            ("(130 steps)", "130 ( 0.464)"),
+            ("without it, 663", "663 ( 0.215)"),
+        ]),
+        ("ch05-faq", "ch05-choose", [
+            ("(final losses 0.063 and 0.064)", "0.063"),
+            ("(final losses 0.063 and 0.064)", "0.064"),
+            ("Nesterov beat it (0.050)", "0.050"),
+        ]),
+        ("ch05-sec-closing", "ch05-adagrad-shrink", [
+            (r"(slope $-0.500$", "-0.500"),
+        ]),
+        ("ch05-sec-closing", "ch05-bowls", [
+            (r"$\kappa = 100$ unchanged", "-> 100.0 after"),
+        ]),
+    ],
     "06_vanishing_gradients.ipynb": [
         ("ch06-depth-profiles-read", "ch06-depth-profiles", [
             (r"a factor of about 0.24 per layer", "0.237"),
