@@ -1361,8 +1361,8 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     runs = {(name, b): adaptive_run(bowl, name, lrs[b], steps, start=st)
             for name, lrs in best_lrs.items() for b, (bowl, st) in bowls.items()}
     width = plot.PLAYER_SIZE[0]
-    fig = Figure(figsize=(width, 0.75 * width), dpi=plot.PLAYER_DPI)
-    grid = fig.add_gridspec(2, 2, height_ratios=[1.25, 1])
+    fig = Figure(figsize=(width, 0.85 * width), dpi=plot.PLAYER_DPI)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.6, 1])   # square bowls, full width
     lines = {}
     for col, (b, (bowl, _)) in enumerate(bowls.items()):
         ax = fig.add_subplot(grid[0, col])
@@ -1385,7 +1385,7 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     ax_l.set_ylabel("loss (log scale)")
     ax_l.set_title("loss: solid on the axis-aligned bowl, dashed on the rotated one",
                    fontsize=10)
-    ax_l.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
+    ax_l.legend(loc="upper right", ncol=2, fontsize=9)   # inside: the bowls keep the width
     fig.tight_layout()
     ends = np.unique(np.linspace(2, steps, frames).astype(int))
 
@@ -1428,7 +1428,7 @@ def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interv
     lines = {}
     for k, name in enumerate(lrs):
         (lines[name],) = ax_s.plot([], [], "-", lw=1.3, color=plot.COLORS[k],
-                                   label=f"{name}, lr = {lrs[name]:g}")
+                                   label=f"{name}, lr = {lrs[name]:.3g}")
         (lines[name, "loss"],) = ax_l.semilogy([], [], color=plot.COLORS[k])
     gaps = {name: _gap(run, surface) for name, run in runs.items()}
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
