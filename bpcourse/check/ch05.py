@@ -444,6 +444,13 @@ def _ag_old_s(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
     return theta - _ag_lr(lr, lr_decay, t) * g / (np.sqrt(s) + eps), s_new, t
 
 
+def _ag_no_eps(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t, s = t + 1, s + g * g
+    with np.errstate(all="ignore"):
+        step = np.where(s > 0, g / np.sqrt(s), 0.0)   # 0/0 guarded, eps left out
+    return theta - _ag_lr(lr, lr_decay, t) * step, s, t
+
+
 def _ag_keeps_t(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
     theta, s, _ = optim.adagrad_step(theta, g, s, t, lr, lr_decay, eps)
     return theta, s, t
@@ -470,6 +477,9 @@ adagrad_step = Exercise(
         Mistake("eps inside the square root",
                 "PyTorch adds eps outside: g / (√s + eps), not g / √(s + eps).",
                 _ag_eps_inside),
+        Mistake("eps missing",
+                "Divide by √s + eps, not by √s alone: eps is part of the rule, and it "
+                "changes the step wherever √s is not much larger than eps.", _ag_no_eps),
         Mistake("lr_decay counted from the new t",
                 "PyTorch divides by 1 + (t − 1)·lr_decay with the new t, so the first step "
                 "uses lr itself.", _ag_decay_new_t),
@@ -554,6 +564,13 @@ def _rp_no_sqrt(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
     return theta - lr * g / (v + eps), v
 
 
+def _rp_no_eps(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g * g
+    with np.errstate(all="ignore"):
+        step = np.where(v > 0, g / np.sqrt(v), 0.0)   # 0/0 guarded, eps left out
+    return theta - lr * step, v
+
+
 def _rp_sign(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
     v = alpha * v + (1 - alpha) * g * g
     return theta + lr * g / (np.sqrt(v) + eps), v
@@ -573,6 +590,9 @@ rmsprop_step = Exercise(
         Mistake("eps inside the square root",
                 "PyTorch adds eps outside: g / (√v + eps), not g / √(v + eps).",
                 _rp_eps_inside),
+        Mistake("eps missing",
+                "Divide by √v + eps, not by √v alone: eps is part of the rule, and it "
+                "changes the step wherever √v is not much larger than eps.", _rp_no_eps),
         Mistake("alpha fixed at 0.9",
                 "Use the argument alpha (PyTorch's default is 0.99; 0.9 is the lecture's "
                 "and Keras's value).", _rp_alpha_09),

@@ -337,7 +337,16 @@ def adagrad_mean_square(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
     return theta - lr_t * g / (np.sqrt(s / t) + eps), s, t   # an average, not the sum
 
 
+def adagrad_zero_guard(theta, g, s, t, lr=1e-2, lr_decay=0.0, eps=1e-10):
+    t = t + 1
+    s = s + g**2
+    root = np.sqrt(s)
+    root[root == 0] = 1.0              # "instead of eps: no division by zero"
+    return theta - lr / (1 + (t - 1) * lr_decay) * g / root, s, t
+
+
 ADAGRAD_STEP = [
+    (adagrad_zero_guard, "eps missing"),
     (adagrad_lr_decay_compounded, None),
     (adagrad_mean_square, None),
     (adagrad_ascent, "sign error"),
@@ -406,7 +415,15 @@ def rmsprop_bias_corrected(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
     return theta - lr * g / (np.sqrt(v / (1 - alpha)) + eps), v   # Adam's correction, t = 1
 
 
+def rmsprop_without_eps(theta, g, v, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * v + (1 - alpha) * g**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.nan_to_num(g / np.sqrt(v))          # 0/0 -> 0
+    return theta - lr * step, v
+
+
 RMSPROP_STEP = [
+    (rmsprop_without_eps, "eps missing"),
     (rmsprop_bias_corrected, None),
     (rmsprop_uphill, "sign error"),
     (rmsprop_alpha_swapped, "alpha and 1 − alpha swapped"),
