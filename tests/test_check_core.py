@@ -878,3 +878,23 @@ def test_tampered_names_what_a_notebook_changed_in_bpcourse(tmp_path, monkeypatc
     finally:
         for key in [k for k in sys.modules if k.startswith(name + ".")]:
             del sys.modules[key]
+
+
+def test_wrong_values_before_a_later_shape_or_error_are_reported_and_named(toy):
+    # toy's cases 1-2 are a vector and a matrix: "a squared" is wrong on both; a
+    # function that then breaks on the random cases is still named from cases 1-2,
+    # and the count says how many were run (not that the wrong ones passed)
+    def squared_then_breaks(x, a=2.0):
+        if x.shape == (4,):
+            raise ValueError("shapes")
+        return a * a * x
+
+    result = toy.run(squared_then_breaks)
+    assert result.status == "failed" and result.mistake == "a squared"
+    assert result.passed == 0 and "of the first 2 cases" in result.headline
+
+    def squared_then_wrong_shape(x, a=2.0):
+        return a * a * x if x.shape != (4,) else (a * a * x)[:2]
+
+    result = toy.run(squared_then_wrong_shape)
+    assert result.mistake == "a squared" and result.passed == 0

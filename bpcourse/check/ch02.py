@@ -86,6 +86,12 @@ def _linear_cases(rng):
     return cases
 
 
+_LINEAR_RECTANGULAR = Case(
+    (np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5], [0.0, -2.0, 1.0], [1.5, 1.0, 1.0]]),
+     np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -0.5]]),
+     np.array([[1.0, -1.0], [0.5, 0.0], [-2.0, 1.0], [0.0, 0.5]])),
+    label="4 examples, 3 inputs, 2 outputs: dX is (4, 3) like X, not (4, 2) like dZ")
+
 linear_backward = Exercise(
     id="2.1", name="linear_backward", reference=_linear_backward,
     cases=[
@@ -100,7 +106,8 @@ linear_backward = Exercise(
         Case((np.array([[2.0]]), np.array([[-3.0]]), np.array([[0.5]])),
              label="one example, one input, one output: every array is 1x1"),
     ],
-    random_cases=_linear_cases,
+    # last, after the square cases that let a transposed product be named by its values
+    random_cases=lambda rng: [*_linear_cases(rng), _LINEAR_RECTANGULAR],
     rule=_RULE,
     returns=("dX", "dW", "db"),
     mistakes=[
@@ -682,6 +689,14 @@ def _debug_mean_on_last_layer(X, y, W1, b1, W2, b2):
     return dW1 * len(X), db1 * len(X), dW2, db2
 
 
+def _debug_relu_at_zero(X, y, W1, b1, W2, b2):
+    Z1 = X @ W1.T + b1
+    A1 = np.maximum(Z1, 0)
+    _, d2 = _output_error(A1 @ W2.T + b2, y)
+    d1 = (d2 @ W2) * (Z1 >= 0)
+    return d1.T @ X, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
 def _debug_cases(rng):
     cases = []
     for B, n, K in [(10, 4, 3), (5, 3, 3), (12, 6, 2)]:
@@ -703,7 +718,14 @@ fixed_grads = Exercise(
     cases=[*_debug_cases(np.random.default_rng(1))[:1],
            _debug_case(np.random.default_rng(6), 1, 3, 3, [2], "a batch of one"),
            _debug_case(np.random.default_rng(7), 6, 3, 3, [0, 1, 1, 0, 1, 0],
-                       "labels 0 and 1 only, of 3 classes")],
+                       "labels 0 and 1 only, of 3 classes"),
+           Case((np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.0], [0.5, 2.0, -1.0]]),
+                 np.array([0, 1, 2]),
+                 np.array([[2.0, 2.0, 5.0], [1.0, -0.5, 0.3], [-1.0, 0.4, 2.0]]),
+                 np.array([0.0, 0.1, 0.0]),
+                 np.array([[0.5, -1.0, 0.2], [1.0, 0.3, -0.4], [-0.6, 0.8, 1.0]]),
+                 np.array([0.1, -0.1, 0.0])),
+                label="hidden units with Z1 exactly 0, where ReLU's derivative is 0")],
     random_cases=_debug_cases,
     returns=("dW1", "db1", "dW2", "db2"),
     rule=_RULE,
@@ -728,6 +750,10 @@ fixed_grads = Exercise(
                 "Dividing the last layer's gradients by B leaves d1, and so dW1 and db1, "
                 "B times too large. Put the 1/B into d2 itself, before d1 is computed.",
                 _debug_mean_on_last_layer),
+        Mistake("relu' at 0 taken as 1",
+                "ReLU's derivative at exactly 0 is 0, as in chapter 1 and in PyTorch: the "
+                "mask is (Z1 > 0), not (Z1 >= 0). buggy_grads had that line right.",
+                _debug_relu_at_zero),
     ],
     doc="buggy_grads with its two bugs fixed.",
 )
