@@ -898,3 +898,16 @@ def test_wrong_values_before_a_later_shape_or_error_are_reported_and_named(toy):
 
     result = toy.run(squared_then_wrong_shape)
     assert result.mistake == "a squared" and result.passed == 0
+
+
+def test_an_exception_that_cannot_say_its_message_is_still_reported(toy):
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no message")
+
+    def raises_unprintable(x, a=2.0):
+        raise Unprintable()
+
+    result = toy.run(raises_unprintable)
+    assert result.status == "failed" and "Unprintable" in str(result)
+    assert "could not be shown" in str(result)

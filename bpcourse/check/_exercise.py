@@ -54,7 +54,7 @@ import numpy as np
 
 from ._compare import TOL, error, is_float, is_integer, kind, leaves, nonfinite, rel_error, same
 from ._report import FAILED, NOT_ATTEMPTED, PASSED, CheckFailed, Result, fmt, show, tol_text
-from ._running import TIME_LIMIT, LearnerError, numpy_state, run_learner
+from ._running import TIME_LIMIT, LearnerError, message, numpy_state, run_learner
 
 __all__ = ["Case", "Mistake", "Exercise", "Problem", "REGISTRY", "SEED", "TOL_FLOAT64",
            "accept_hidden_number"]
@@ -313,7 +313,7 @@ class Exercise:
             except (Exception, SystemExit) as err:   # a returned object that misbehaves
                 return self._result(self._problem(
                     trial, f"{self.name}: its answer could not be compared on case {k}",
-                    ("Problem", f"comparing it failed with {type(err).__name__}: {err}")),
+                    ("Problem", f"comparing it failed with {type(err).__name__}: {message(err)}")),
                     n, passed=k - 1 - len(wrong))
             if problem:
                 wrong.append(problem)
@@ -377,7 +377,7 @@ class Exercise:
         except Exception as err:
             return self._problem(trial, f"{self.name}: its answer could not be read on case {k}",
                                  ("Problem", f"reading the answer failed with "
-                                             f"{type(err).__name__}: {err}. Did your function "
+                                             f"{type(err).__name__}: {message(err)}. Did your function "
                                              "change or delete part of its inputs?"))
         found = leaves(trial.expected, trial.got, "the result", self.returns)
         if isinstance(found, str):
@@ -423,7 +423,8 @@ class Exercise:
             try:
                 verdict = self.accept(trial.got, trial.expected, copy.deepcopy(trial.case))
             except Exception as err:
-                verdict = f"your answer could not be judged ({type(err).__name__}: {err})"
+                verdict = (f"your answer could not be judged ({type(err).__name__}: "
+                           f"{message(err)})")
             if not verdict:
                 return None
             problem = self._problem(trial, "", ("Problem", verdict), ("Got", fmt(trial.got)))
