@@ -74,6 +74,8 @@ _CASES = [
     _case("tanh", -1.2),
     _case("sigmoid", 0.3),
     _case("sigmoid", -2.0),
+    _case("sigmoid", 10.0, label="sigmoid at 10: 1 - out is 4.5e-5, so out must keep "
+                                 "its float64 digits"),
     _case("relu", 1.5),
     _case("relu", -0.7, label="relu at a negative input"),
     _case("relu", 0.0, label="relu at exactly 0, where the text fixes the derivative at 0"),
@@ -233,6 +235,7 @@ local_grads = Exercise(
     cases=_CASES,
     random_cases=_random_cases,
     mistakes=_MISTAKES,
+    float64=True,   # Value computes in float64: float32 rounding (3e-8) must not pass
     hint="Write each rule down on paper first, then code it as written: with `out` where "
          "the rule is written with the output (exp, tanh, sigmoid), with the inputs "
          "everywhere else.",
@@ -818,6 +821,10 @@ def _count_in_int64(graph, output):
     return paths[output], sum(len(graph[n]) for n in order)
 
 
+def _as_counts(returned, args, kwargs):
+    return returned
+
+
 def _accept_counts(got, expected, case):
     """Counts are integers: compared exactly (a float cannot hold 3**38 exactly)."""
     for what, g, e in zip(("paths", "edges"), got, expected, strict=True):
@@ -877,6 +884,9 @@ count_paths_and_edges = Exercise(
     ],
     random_cases=_count_cases,
     returns=("paths", "edges"),
+    # judged against the graph as passed: the hint reuses exercise 1.3's sort, which
+    # may consume the graph's lists (1.3 accepts that), so a changed graph is allowed
+    observe=_as_counts,
     accept=_accept_counts,
     rule="counts compared exactly, as integers",
     mistakes=[

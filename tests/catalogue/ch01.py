@@ -168,6 +168,13 @@ def grads_power_at_n_zero(op, inputs, out):
     return _right(op, inputs, out)
 
 
+def grads_sigmoid_in_float32(op, inputs, out):
+    if op == "sigmoid":
+        s = np.float32(out)                      # "float32 is enough for a derivative"
+        return (float(s * (1 - s)),)
+    return _right(op, inputs, out)
+
+
 LOCAL_GRADS = [
     (grads_tanh_from_input, "tanh' written with the input: 1 − x²"),
     (grads_sigmoid_mixed, "sigmoid' written as σ(x)(1 − x)"),
@@ -189,6 +196,7 @@ LOCAL_GRADS = [
     (grads_log_from_output, "log' computed from the output: 1/out"),
     (grads_log_from_output_plain, None),    # ZeroDivisionError at x = 1
     (grads_power_at_n_zero, None),
+    (grads_sigmoid_in_float32, None),   # 1 - out at x = 10 loses its digits
 ]
 
 CATALOGUE = {"local_grads": LOCAL_GRADS}
