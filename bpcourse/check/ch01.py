@@ -763,7 +763,7 @@ tape_backward = Exercise(
     ],
     hint="Compare each operation's update with the rule u.grad += local derivative * "
          f"v.grad, walking the tape backwards {_SEE_BACKWARD}.",
-    rule="relative error ≤ 1e-7: float64 arithmetic",
+    float64=True,
     doc="Return a dict {node: gradient} for every node in values.",
 )
 

@@ -88,7 +88,7 @@ gd_step = Exercise(
                    "it is 0.10000000149, and lr*g moves by 1.5e-8)"),
     ],
     random_cases=_gd_cases,
-    rule="relative error ≤ 1e-7: float64 arithmetic",
+    float64=True,
     mistakes=[
         Mistake("sign error: a step up the gradient",
                 "The gradient points uphill; descent goes the other way: theta − lr·g.",
