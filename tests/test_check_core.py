@@ -911,3 +911,15 @@ def test_an_exception_that_cannot_say_its_message_is_still_reported(toy):
     result = toy.run(raises_unprintable)
     assert result.status == "failed" and "Unprintable" in str(result)
     assert "could not be shown" in str(result)
+
+
+def test_a_float64_check_says_when_an_error_is_float32_sized():
+    exercise = Exercise(id="0.9", name="_toy_f64", reference=_scale,
+                        cases=[Case((np.array([1.0, 1.0 / 3.0]),))], float64=True)
+    try:
+        result = exercise.run(lambda x, a=2.0: a * x.astype(np.float32).astype(np.float64))
+        assert result.status == "failed" and "float32 rounding" in str(result)
+        result = exercise.run(lambda x, a=2.0: 3.0 * x)   # far off: no such remark
+        assert "float32 rounding" not in str(result)
+    finally:
+        REGISTRY.pop("_toy_f64")

@@ -454,8 +454,14 @@ class Exercise:
             return f"{where} must be exactly {fmt(expected, 80)} (integers are compared exactly)"
         if not is_float(expected):
             return f"{where} is not what it should be"
-        return (f"relative error of {where} is {rel_error(expected, got):.2e} > tolerance "
+        err = rel_error(expected, got)
+        text = (f"relative error of {where} is {err:.2e} > tolerance "
                 f"{self.tol:.0e} (max |x - y| / max(1e-8, |x| + |y|))")
+        if self.float64 and err < 1e-6:
+            text += (". An error this small is the size of float32 rounding (about 1e-8): "
+                     "is a number or an array in your code float32? The text asks for "
+                     "float64 throughout")
+        return text
 
     def _wrong_answers(self, wrong, n, run=None):
         """The first wrong case, as the report shows it, for step 6's failures
