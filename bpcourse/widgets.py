@@ -990,6 +990,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax_s.set_xlabel("θ₁")
     ax_s.set_ylabel("θ₂")
+    for ax in (ax_s, ax_r, ax_l):    # shown at 605 px: text a little larger than live
+        ax.tick_params(labelsize=11)
+        ax.xaxis.label.set_fontsize(12)
+        ax.yaxis.label.set_fontsize(12)
+        ax.set_title("lr, momentum, rate", fontsize=12)   # room for draw's titles
     fig.tight_layout()
     ends_lam = [surface.info["mu"], surface.info["L"]]
     rates = [float(momentum_rate(lr, mu, ends_lam).max()) for mu in momenta]
@@ -1007,11 +1012,11 @@ def momentum_player(lr=0.19, momenta=None, steps=150, interval=500):
                                    math.log10((1 + math.sqrt(mu)) ** 2 / lr),
                                    color=plot.PALETTE["sky"], alpha=0.2, lw=0)
         loss_line.set_data(np.arange(len(gaps[k])), gaps[k])
-        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=10)
-        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=10)
+        ax_s.set_title(f"lr = {lr:.3g}, momentum = {mu:.2f}", fontsize=12)
+        ax_r.set_title(f"rate r = {rates[k]:.3f}", fontsize=12)
         diverged = not np.all(np.isfinite(runs[k].losses))
         ax_l.set_title("diverged" if diverged else
-                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=10)
+                       f"after {steps} steps: f = {10 ** gaps[k][-1]:.2g}", fontsize=12)
 
     captions = [f"momentum {mu:.2f}: rate r = {r:.3f} per step" for mu, r in zip(momenta, rates,
                                                                                  strict=True)]
@@ -1238,6 +1243,216 @@ def depth_player(configs=DEPTH_PLAYER_CONFIGS, depth=30, width=64, batch=32, rng
            f"frame per configuration of activation, weight scale, skips and normalization")
     return frames_player(fig, draw, len(configs), captions=captions, interval=interval,
                          alt=alt)
+
+
+# --- chapter 5 ---------------------------------------------------------------
+# Adaptive methods on surfaces: the live explorer and its kernel-free player.
+
+
+def _adaptive_surfaces():
+    """The explorer's surfaces: name -> (factory, suggested learning rate)."""
+    return {
+        "axis-aligned bowl": (lambda: surfaces.quadratic(kappa=100, angle=0), 0.1),
+        "rotated bowl": (lambda: surfaces.quadratic(kappa=100, angle=45), 0.1),
+        "Beale": (surfaces.beale, 0.05),
+        "Rosenbrock": (surfaces.rosenbrock, 0.05),
+    }
+
+
+ADAPTIVE_OPTIMIZERS = ("gradient descent", "momentum", "AdaGrad", "RMSProp", "Adam", "AdamW")
+
+
+def adaptive_run(surface, optimizer, lr, steps=200, start=None, beta1=0.9, beta2=0.999,
+                 alpha=0.99, weight_decay=0.01):
+    """Run one of ``ADAPTIVE_OPTIMIZERS`` on a 2-D surface with its ``bpcourse.optim`` rule.
+
+    ``beta1`` is also the momentum coefficient of "momentum"; ``alpha`` is
+    RMSProp's decay rate; ``weight_decay`` is AdamW's. Returns
+    ``surfaces.Trajectory(path, losses)`` (NaN after a divergence).
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    rules = {
+        "gradient descent": (optim.gd_step, {}),
+        "momentum": (optim.momentum_step, {"momentum": beta1}),
+        "AdaGrad": (optim.adagrad_step, {}),
+        "RMSProp": (optim.rmsprop_step, {"alpha": alpha}),
+        "Adam": (optim.adam_step, {"beta1": beta1, "beta2": beta2}),
+        "AdamW": (optim.adamw_step, {"beta1": beta1, "beta2": beta2,
+                                     "weight_decay": weight_decay}),
+    }
+    if optimizer not in rules:
+        raise ValueError(f"adaptive_run: optimizer must be one of {ADAPTIVE_OPTIMIZERS},"
+                         f" got {optimizer!r}")
+    rule, hyper = rules[optimizer]
+    return surfaces.trajectory(rule, surface, start, steps, lr=lr, **hyper)
+
+
+def _gap(run, surface):
+    """The loss above the minimum, floored for a log axis, NaN after a divergence."""
+    gap = run.losses - surface.f_min
+    return np.where(np.isfinite(gap), np.maximum(gap, 1e-16), np.nan)
+
+
+def adaptive_explorer(steps=200):
+    """Live explorer: optimizer, learning rate, decay rates and surface -> path and loss.
+
+    Needs a Jupyter kernel; the website shows ``adaptive_player`` instead.
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    specs = _adaptive_surfaces()
+    style = {"description_width": "initial"}
+    surface_w = w.Dropdown(options=list(specs), value="rotated bowl", description="surface")
+    opt_w = w.Dropdown(options=list(ADAPTIVE_OPTIMIZERS), value="Adam", description="optimizer")
+    lr_w = w.FloatLogSlider(value=0.1, base=10, min=-4, max=0.5, step=0.05,
+                            description="learning rate", readout_format=".4f",
+                            continuous_update=False, style=style)
+    beta1_w = w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
+                            description="beta1 / momentum", continuous_update=False, style=style)
+    beta2_w = w.SelectionSlider(options=[0.0, 0.5, 0.9, 0.99, 0.999, 0.9999], value=0.999,
+                                description="beta2", continuous_update=False, style=style)
+    alpha_w = w.SelectionSlider(options=[0.5, 0.9, 0.99, 0.999], value=0.99,
+                                description="alpha (RMSProp)", continuous_update=False,
+                                style=style)
+    wd_w = w.SelectionSlider(options=[0.0, 0.01, 0.1, 1.0], value=0.01,
+                             description="weight_decay (AdamW)", continuous_update=False,
+                             style=style)
+    picture = _picture()
+    fig, axes = _live_figure()
+
+    def redraw(_=None):
+        surface = specs[surface_w.value][0]()
+        run = adaptive_run(surface, opt_w.value, lr_w.value, steps, beta1=beta1_w.value,
+                           beta2=beta2_w.value, alpha=alpha_w.value, weight_decay=wd_w.value)
+        draw_surface_run(axes, surface, run, f"{opt_w.value}, lr = {lr_w.value:.3g}")
+        fig.tight_layout()
+        picture.value = _png(fig)
+
+    def set_surface(_=None):
+        lr_w.unobserve(redraw, names="value")
+        lr_w.value = specs[surface_w.value][1]
+        lr_w.observe(redraw, names="value")
+        redraw()
+
+    surface_w.observe(set_surface, names="value")
+    for control in (opt_w, lr_w, beta1_w, beta2_w, alpha_w, wd_w):
+        control.observe(redraw, names="value")
+    redraw()
+    return w.VBox([w.HBox([surface_w, opt_w, lr_w]), w.HBox([beta1_w, beta2_w]),
+                   w.HBox([alpha_w, wd_w]), picture])
+
+
+def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=400):
+    """The explorer's kernel-free face: optimizers race on two bowls, step by step.
+
+    ``best_lrs`` maps an optimizer name (of ``ADAPTIVE_OPTIMIZERS``) to
+    ``{"axis-aligned": lr, "rotated": lr}``; ``start`` is the start on the
+    axis-aligned bowl, turned by 45° for the rotated one. Each frame shows
+    the paths (top) and the losses (bottom) up to a later step. Returns
+    self-contained HTML (see ``frames_player``).
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    if not best_lrs or len(best_lrs) > len(plot.COLORS):
+        raise ValueError(f"adaptive_player: best_lrs needs 1 to {len(plot.COLORS)} optimizers")
+    phi = math.radians(45)
+    R = np.array([[math.cos(phi), -math.sin(phi)], [math.sin(phi), math.cos(phi)]])
+    start = np.asarray(start, dtype=float)
+    bowls = {"axis-aligned": (surfaces.quadratic(kappa=kappa, angle=0), start),
+             "rotated": (surfaces.quadratic(kappa=kappa, angle=45), R @ start)}
+    runs = {(name, b): adaptive_run(bowl, name, lrs[b], steps, start=st)
+            for name, lrs in best_lrs.items() for b, (bowl, st) in bowls.items()}
+    width = plot.PLAYER_SIZE[0]
+    fig = Figure(figsize=(width, 0.75 * width), dpi=plot.PLAYER_DPI)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.25, 1])
+    lines = {}
+    for col, (b, (bowl, _)) in enumerate(bowls.items()):
+        ax = fig.add_subplot(grid[0, col])
+        plot.plot_surface(bowl, ax=ax, n=60, levels=10, show_minima=False,
+                          title=f"{b} bowl")
+        ax.set_aspect("equal")
+        for k, name in enumerate(best_lrs):
+            (lines[name, b],) = ax.plot([], [], "o-", ms=2, lw=1.2, color=plot.COLORS[k],
+                                        label=name)
+    ax_l = fig.add_subplot(grid[1, :])
+    for k, name in enumerate(best_lrs):
+        for b, style in (("axis-aligned", "-"), ("rotated", "--")):
+            (lines[name, b, "loss"],) = ax_l.semilogy([], [], style, color=plot.COLORS[k],
+                                                      label=name if b == "rotated" else None)
+    gaps = {key: _gap(run, bowls[key[1]][0]) for key, run in runs.items()}
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
+    ax_l.set_xlim(0, steps)
+    ax_l.set_ylim(1e-12, finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel("loss (log scale)")
+    ax_l.set_title("loss: solid on the axis-aligned bowl, dashed on the rotated one",
+                   fontsize=10)
+    ax_l.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
+    fig.tight_layout()
+    ends = np.unique(np.linspace(2, steps, frames).astype(int))
+
+    def draw(k):
+        end = ends[k]
+        for (name, b), run in runs.items():
+            lines[name, b].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
+            g = gaps[name, b][:end + 1]
+            lines[name, b, "loss"].set_data(np.arange(len(g)), g)
+
+    captions = [f"after {end} steps" for end in ends]
+    alt = (f"{', '.join(best_lrs)} on an axis-aligned and a rotated bowl (top) and their "
+           "losses against the step (bottom), one frame per number of steps")
+    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
+
+
+def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interval=400):
+    """Several optimizers on one surface, step by step: paths and losses (kernel-free).
+
+    ``lrs`` maps an optimizer name (of ``ADAPTIVE_OPTIMIZERS``) to its
+    learning rate; the other hyper-parameters are PyTorch's defaults. Each
+    frame shows the paths on the contours (left) and the losses (right) up
+    to a later step; ``box = (xmin, xmax, ymin, ymax)`` zooms the contours.
+    Returns self-contained HTML (see ``frames_player``).
+    See chapter 5, "Adaptive methods on surfaces".
+    """
+    if not lrs or len(lrs) > len(plot.COLORS):
+        raise ValueError(f"race_player: lrs needs 1 to {len(plot.COLORS)} optimizers")
+    runs = {name: adaptive_run(surface, name, lr, steps, start=start) for name, lr in lrs.items()}
+    width = plot.PLAYER_SIZE[0]
+    fig = Figure(figsize=(width, 0.55 * width), dpi=plot.PLAYER_DPI)
+    ax_s, ax_l = fig.subplots(1, 2)
+    plot.plot_surface(surface, ax=ax_s, n=80, levels=14, title=surface.name)
+    legend = ax_s.get_legend()
+    if legend is not None:
+        legend.remove()
+    if box is not None:
+        ax_s.set_xlim(box[0], box[1])
+        ax_s.set_ylim(box[2], box[3])
+    lines = {}
+    for k, name in enumerate(lrs):
+        (lines[name],) = ax_s.plot([], [], "-", lw=1.3, color=plot.COLORS[k],
+                                   label=f"{name}, lr = {lrs[name]:g}")
+        (lines[name, "loss"],) = ax_l.semilogy([], [], color=plot.COLORS[k])
+    gaps = {name: _gap(run, surface) for name, run in runs.items()}
+    finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
+    ax_l.set_xlim(0, steps)
+    ax_l.set_ylim(max(finite.min(), 1e-12), finite.max() * 10)
+    ax_l.set_xlabel("step")
+    ax_l.set_ylabel(r"$f(\theta) - f_{\min}$ (log scale)")
+    fig.legend(*ax_s.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    ends = np.unique(np.linspace(2, steps, frames).astype(int))
+
+    def draw(k):
+        end = ends[k]
+        for name, run in runs.items():
+            lines[name].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
+            g = gaps[name][:end + 1]
+            lines[name, "loss"].set_data(np.arange(len(g)), g)
+
+    captions = [f"after {end} steps" for end in ends]
+    alt = (f"{', '.join(lrs)} on {surface.name}'s function: paths on the contours and "
+           "losses against the step, one frame per number of steps")
+    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
+
 
 # --- chapter 7 ---
 # A network trained on real data (MNIST-1D): optimizer, learning rate, batch

@@ -152,3 +152,56 @@ def test_float32_is_rejected():
 
     result = check.momentum_step.run(momentum_step)
     assert result.status == "failed" and "float64" in str(result.details)
+
+
+def test_other_correct_formulations_pass():
+    """Correct solutions written differently from the reference must pass."""
+    def momentum_step(theta, g, v, lr, momentum=0.9, dampening=0.0):
+        new_v = np.array(g, dtype=float) if v is None else momentum * v + g - dampening * g
+        return theta - lr * new_v, new_v
+
+    def nesterov_step(theta, g, v, lr, momentum=0.9):
+        # the step as (1 + mu) v_new - mu v_old, with the old velocity kept
+        v_old = np.zeros_like(g) if v is None else v
+        v_new = momentum * v_old + g
+        return theta - lr * ((1 + momentum) * v_new - momentum * v_old), v_new
+
+    def fixed_momentum(theta0, A, lr, momentum, steps):
+        # Sutskever's form: the same iterates at a constant learning rate
+        theta, u = theta0.astype(float), np.zeros(len(theta0))
+        for _ in range(steps):
+            u = momentum * u - lr * (A @ theta)
+            theta = theta + u
+        return theta
+
+    assert check.momentum_step.run(momentum_step).status == "passed"
+    assert check.nesterov_step.run(nesterov_step).status == "passed"
+    assert check.fixed_momentum.run(fixed_momentum).status == "passed"
+    assert check.convert_velocity.run(
+        lambda v, lr, momentum: (-(lr * v), v - momentum * v)).status == "passed"
+    # a pair by hand may come as a list, an array or fractions
+    from fractions import Fraction
+    for pair in ([1 / 9, 4 / 9], np.array([1 / 9, 4 / 9]), (Fraction(1, 9), Fraction(4, 9))):
+        assert check.optimal_momentum_by_hand.run(lambda p=pair: p).status == "passed"
+
+
+def test_a_rounded_pair_is_told_so_without_the_answer():
+    result = check.optimal_momentum_by_hand.run(lambda: (0.111, 0.444))
+    text = str(result.details)
+    assert result.status == "failed" and "rounded" in text
+    assert "0.1111" not in text and "0.4444" not in text
+    far = check.optimal_momentum_by_hand.run(lambda: (0.2, 0.5))
+    assert "rounded" not in str(far.details)
+
+
+def test_a_zero_velocity_is_not_the_first_step():
+    def momentum_step(theta, g, v, lr, momentum=0.9, dampening=0.0):
+        if v is None or not v.any():
+            v = g.copy()
+        else:
+            v = momentum * v + (1 - dampening) * g
+        return theta - lr * v, v
+
+    result = check.momentum_step.run(momentum_step)
+    assert result.status == "failed"
+    assert result.mistake == "a zero velocity taken for the first step"

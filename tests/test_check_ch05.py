@@ -45,13 +45,13 @@ def test_the_checks_truth_is_pytorchs_adam(k):
 
 def test_the_check_uses_the_packages_reference():
     assert EXERCISE.reference is optim.adam_step
-    assert len(CASES) == 16 and len({c.label for c in CASES}) >= 10
+    assert len(CASES) == 18 and len({c.label for c in CASES}) >= 10
 
 
 def test_reference_passes():
     result = EXERCISE(optim.adam_step)
-    assert (result.status, result.passed, result.total) == ("passed", 16, 16)
-    assert str(result) == "✓ adam_step: 16/16 cases (relative error ≤ 1e-7)"
+    assert (result.status, result.passed, result.total) == ("passed", 18, 18)
+    assert str(result) == "✓ adam_step: 18/18 cases (relative error ≤ 1e-7: float64 arithmetic)"
 
 
 def test_the_notebook_solution_passes():
@@ -103,7 +103,7 @@ def test_reproducing_a_case_in_place_leaves_the_check_intact():
     for a, b in zip(again.args[:4], before, strict=True):     # ...the check's case was not
         np.testing.assert_array_equal(a, b)
     result = EXERCISE.run(optim.adam_step)
-    assert (result.status, result.passed) == ("passed", 16)
+    assert (result.status, result.passed) == ("passed", 18)
     assert EXERCISE.run(catalogue.adam_in_place).status == "failed"
 
 
@@ -119,3 +119,42 @@ def test_first_case_is_reproducible_from_the_report():
 
 def test_module_docstring_names_the_chapter():
     assert 'chapter 5, "Adam"' in ch05.__doc__
+
+
+def test_eps_squared_is_named_as_such_not_as_ignored_hyperparameters():
+    # issue 13: sqrt(v̂ + eps²) was called "hyperparameters ignored"
+    with pytest.raises(CheckFailed) as info:
+        EXERCISE(catalogue.adam_eps_squared)
+    assert info.value.result.mistake == "eps squared inside the square root"
+    # it reproduces the learner's numbers on every case it fails
+    mistake = next(m for m in EXERCISE.mistakes if m.name == info.value.result.mistake)
+    for case in CASES:
+        mine = catalogue.adam_eps_squared(*case.args, **case.kwargs)
+        expected = EXERCISE.expected(case)
+        if max(rel_error(a, b) for a, b in zip(mine[:3], expected[:3], strict=True)) > 1e-7:
+            theirs = mistake.fn(*case.args, **case.kwargs)
+            assert max(rel_error(a, b) for a, b in zip(mine[:3], theirs[:3], strict=True)) <= 1e-7
+
+
+def test_float32_work_is_rejected_and_named():
+    with pytest.raises(CheckFailed) as info:
+        EXERCISE(catalogue.adam_float32)
+    assert info.value.result.mistake == "computed in float32"
+    assert "float64" in info.value.result.hint
+
+
+@pytest.mark.parametrize("name", ["adam_step", "adagrad_step", "rmsprop_step", "adamw_step"])
+def test_every_rule_rejects_float32_work(name):
+    exercise = getattr(check, name)
+    reference = exercise.reference
+
+    def in_float32(theta, g, *state, **hyper):
+        cast = [np.asarray(a, dtype=np.float32) if isinstance(a, np.ndarray) else a
+                for a in (theta, g, *state)]
+        out = reference(*cast, **hyper)
+        with np.errstate(all="ignore"):
+            out = [np.asarray(a, dtype=np.float32) for a in out]
+        return tuple(a.astype(np.float64) if a.ndim else int(a) for a in out)
+
+    # float32 rounding of theta itself is enough to fail the cancellation case
+    assert exercise.run(in_float32).status == "failed"

@@ -452,6 +452,7 @@ def _one_case_check(name, case):
     """The check of ``name`` run on ``case`` alone, without naming mistakes."""
     clone = copy.copy(REGISTRY[name])
     clone._fixed, clone._random, clone.mistakes = [case], None, []
+    clone._answers = None          # the original's cached answers are for its own cases
     clone.time_limit = TIME_LIMIT
     return clone
 

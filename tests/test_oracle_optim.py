@@ -164,3 +164,82 @@ def test_sgd_momentum_matches_torch_under_a_schedule(kwargs):
         topt.step()
         for p, tp in zip(ours, theirs, strict=True):
             assert rel_err(p.data, tp.detach().numpy()) <= TOL
+
+
+# ---------------------------------------------------------------------------
+# Chapter 5: the pure rules the chapter writes, step by step against torch.optim
+# ---------------------------------------------------------------------------
+
+
+def run_rule_and_torch(rule, torch_cls, rule_hyper, torch_kwargs, steps=60, seed=5,
+                       shape=(3, 4), scale=1.0):
+    """Thread a pure rule's state (from optim.INITS) through a gradient stream and
+    compare every iterate with the torch optimizer's; return the worst error."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=shape)
+    state = list(optim.INITS[rule](theta))
+    tp = torch.tensor(theta.copy(), requires_grad=True)
+    topt = torch_cls([tp], **torch_kwargs)
+    worst = 0.0
+    for _ in range(steps):
+        g = rng.normal(size=shape) * scale
+        theta, *state = rule(theta, g, *state, **rule_hyper)
+        tp.grad = torch.tensor(g)
+        topt.step()
+        worst = max(worst, rel_err(theta, tp.detach().numpy()))
+    return worst
+
+
+CHAPTER5_RULES = [
+    ("adagrad, lr_decay", optim.adagrad_step, torch.optim.Adagrad,
+     {"lr": 0.1, "lr_decay": 0.05, "eps": 1e-10}, {"lr": 0.1, "lr_decay": 0.05, "eps": 1e-10}),
+    ("adagrad, defaults", optim.adagrad_step, torch.optim.Adagrad, {}, {}),
+    ("rmsprop, alpha 0.99", optim.rmsprop_step, torch.optim.RMSprop, {}, {}),
+    ("rmsprop, alpha 0.9", optim.rmsprop_step, torch.optim.RMSprop,
+     {"lr": 0.01, "alpha": 0.9}, {"lr": 0.01, "alpha": 0.9}),
+    ("rmsprop, centered", optim.rmsprop_full_step, torch.optim.RMSprop,
+     {"lr": 0.01, "alpha": 0.9, "centered": True}, {"lr": 0.01, "alpha": 0.9, "centered": True}),
+    ("rmsprop, centered with momentum", optim.rmsprop_full_step, torch.optim.RMSprop,
+     {"lr": 0.01, "centered": True, "momentum": 0.9},
+     {"lr": 0.01, "centered": True, "momentum": 0.9}),
+    ("adam", optim.adam_step, torch.optim.Adam,
+     {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
+     {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("amsgrad", optim.amsgrad_step, torch.optim.Adam, {"lr": 0.01},
+     {"lr": 0.01, "amsgrad": True}),
+    ("adamw, default decay", optim.adamw_step, torch.optim.AdamW, {"lr": 0.01}, {"lr": 0.01}),
+    ("adamw, large decay", optim.adamw_step, torch.optim.AdamW,
+     {"lr": 0.05, "weight_decay": 0.5}, {"lr": 0.05, "weight_decay": 0.5}),
+]
+
+
+@pytest.mark.parametrize("name, rule, torch_cls, rule_hyper, torch_kwargs", CHAPTER5_RULES,
+                         ids=[r[0] for r in CHAPTER5_RULES])
+def test_chapter5_rules_match_torch_step_by_step(name, rule, torch_cls, rule_hyper,
+                                                 torch_kwargs):
+    assert run_rule_and_torch(rule, torch_cls, rule_hyper, torch_kwargs) <= TOL
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+def test_adam_rule_matches_torch_at_any_gradient_scale(scale):
+    # chapter 5 measures Adam's steps with gradients scaled by 1e-3 and 1e3
+    assert run_rule_and_torch(optim.adam_step, torch.optim.Adam, {"lr": 0.01}, {"lr": 0.01},
+                              scale=scale) <= TOL
+
+
+def test_adam_with_l2_is_torch_adam_weight_decay_and_not_adamw():
+    # chapter 5, "AdamW: decoupled weight decay": L2 enters the gradient under Adam
+    def adam_l2(theta, g, m, v, t, lr, weight_decay):
+        return optim.adam_step(theta, optim.l2_grad(g, theta, weight_decay), m, v, t, lr=lr)
+
+    rng = np.random.default_rng(9)
+    theta = rng.normal(size=5)
+    m, v, t = np.zeros(5), np.zeros(5), 0
+    tp = torch.tensor(theta.copy(), requires_grad=True)
+    topt = torch.optim.Adam([tp], lr=0.01, weight_decay=0.1)
+    for _ in range(40):
+        g = rng.normal(size=5)
+        theta, m, v, t = adam_l2(theta, g, m, v, t, lr=0.01, weight_decay=0.1)
+        tp.grad = torch.tensor(g)
+        topt.step()
+    assert rel_err(theta, tp.detach().numpy()) <= TOL

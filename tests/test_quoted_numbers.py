@@ -134,6 +134,128 @@ QUOTES = {
             ("grows from 1.00 at the start to 5.16 after 16 steps", "5.16"),
         ]),
     ],
+    "06_vanishing_gradients.ipynb": [
+        ("ch06-depth-profiles-read", "ch06-depth-profiles", [
+            (r"a factor of about 0.24 per layer", "0.237"),
+            (r"about 0.70 per layer", "0.695"),
+            (r"ending $2.6 \times 10^{-5}$ down", "2.6e-05"),
+        ]),
+        ("ch06-stall-read", "ch06-stall", [
+            ("layer by at least 8.7%", "8.7e-02"),
+            (r"brought the loss down to about 0.43", "0.428"),
+        ]),
+        ("ch06-init-read", "ch06-init-scales", [
+            (r"predict $1.8 \times 10^{-15}$", "1.8e-15"),
+            (r"(measured $2.5 \times 10^{-8}$)", "2.5e-08"),
+            (r"1 for He (measured 0.58)", "0.58"),
+            (r"(measured $1.4 \times 10^{7}$)", "1.4e+07"),
+        ]),
+        ("ch06-tanh-gain-read", "ch06-tanh-gain", [
+            (r"0.12 at layer 50", "0.115"),
+            (r"a healthy 0.65", "0.646"),
+        ]),
+        ("ch06-default-read", "ch06-default-init", [
+            (r"of 0.399 per layer", "0.399"),
+        ]),
+        ("ch06-dead-read", "ch06-dead", [
+            (r"41, 37 and 54 of the 64", "[41, 37, 54]"),
+            (r"Biases of −1 kill 15 units", "[15, 64, 64]"),
+            (r"network's loss, 2.16", "2.156"),
+        ]),
+        ("ch06-residual-train-intro", "ch06-residual-profile", [
+            (r"about $4 \times 10^{-12}$ of the", "4.33e-12"),
+            (r"about 90 times *larger*", "88.7"),
+        ]),
+        ("ch06-residual-read", "ch06-residual-train", [
+            (r"falls to about 0.45 in 200 steps", "0.452"),
+        ]),
+        ("ch06-norm-read", "ch06-norm-profiles", [
+            (r"is about 3 times the", "2.9"),
+            (r"to $2 \times", "1.9e-12"),
+        ]),
+        ("ch06-norm-effect", "ch06-bn-mode-demo", [
+            (r"moved by 0.82", "0.82"),
+        ]),
+        ("ch06-rnn-read", "ch06-rnn-growth", [
+            (r"multiplies it by 6.9", "6.85"),
+        ]),
+        ("ch06-spikes-read", "ch06-spikes", [
+            (r"to a norm of 128", "128"),
+            (r"ends at 2.31", "2.31"),
+            (r"0.0017 and 0.017", "0.00169"),
+            (r"0.0017 and 0.017", "0.0174"),
+        ]),
+        ("ch06-clip-loop", "ch06-clip-direction", [
+            (r"by 40 degrees", "40.2"),
+        ]),
+        ("ch06-clip-lr-read", "ch06-clip-lr", [
+            (r"between $+0.134$ and $-0.116$", "+0.1339"),
+            (r"between $+0.134$ and $-0.116$", "-0.1161"),
+        ]),
+    ],
+    "07_capstone.ipynb": [
+        ("ch07-linear-read", "ch07-linear-baseline", [
+            ("classifies 96.4% of the held-out digits", "8x8 digits 96.4%"),
+            ("33.0% of MNIST-1D right", "MNIST-1D 33.0%"),
+        ]),
+        ("ch07-init-loss-read", "ch07-init-loss", [
+            ("starts at a loss of 2.31", "initial loss 2.3113"),
+        ]),
+        ("ch07-overfit-read", "ch07-overfit-20", [
+            (r"about $10^{-6}$", "loss 1.67e-06"),
+        ]),
+        ("ch07-range-read", "ch07-range-test", [
+            ("at a learning rate of 0.385", "lr = 0.385"),
+            (r"$\eta_0 = 0.096$", "lr0 = 0.096"),
+        ]),
+        ("ch07-fit-read", "ch07-fit", [
+            ("Thirty epochs are 1,500 steps", "1500 steps"),
+            ("a median of 1.00", "median 1.00"),
+            ("largest value of 2.44", "largest 2.44"),
+            ("acted on 0.4% of the steps", "clipped on 0.4%"),
+        ]),
+        ("ch07-reading-read", "ch07-reading-numbers", [
+            ("epoch 8, at 1.136", "lowest 1.136 at epoch 8"),
+            ("from 58.2% at", "58.2% at epoch 8"),
+            ("its highest, 64.9%, at epoch 26", "highest 64.9% at epoch 26"),
+            ("validation accuracy: 26 epochs", "at epoch 26"),
+        ]),
+        ("ch07-test-read", "ch07-test-once", [
+            ("Trained for 26 epochs", "trained for 26 epochs"),
+            ("classifies 60.6% of the 1,000 test", "accuracy 60.6%"),
+        ]),
+        ("ch07-test-read", "ch07-reading-numbers", [
+            ("below the 64.9% the validation set", "highest 64.9%"),
+        ]),
+        ("ch07-compare-read", "ch07-compare-grid", [
+            ("from 0.0032 (Adam)", "Adam      best lr 0.0032"),
+            ("to 0.32 (SGD)", "SGD       best lr 0.3162"),
+            ("at least 5.5 points", "smallest loss: 5.5 points (Adam)"),
+        ]),
+        ("ch07-compare-read", "ch07-compare-seeds", [
+            ("ends last with 41.2%", "SGD        0.3162   41.2%"),
+            ("(45.3% to 50.1%)", "RMSProp    0.0100   45.3%"),
+            ("(45.3% to 50.1%)", "Nesterov   0.1000   50.1%"),
+            ("is 0.7 to 4.4", "48.0% ± 0.7"),
+            ("is 0.7 to 4.4", "45.3% ± 4.4"),
+        ]),
+        ("ch07-compare-read", "ch07-reading-numbers", [
+            ("reaches\n64.9%", "highest 64.9%"),
+        ]),
+        ("ch07-torch-side-read", "ch07-torch-side", [
+            (r"$4.4\times10^{-16}$", "weight difference 4.4e-16"),
+            (r"$6.7\times10^{-16}$", "over the steps 6.7e-16"),
+        ]),
+        ("ch07-torch-conventions", "ch07-torch-float32", [
+            (r"$1.8\times10^{-7}$", "weight difference 1.8e-07"),
+        ]),
+        ("book/faq.md", "ch07-compare-grid", [
+            ("at least 5.5 points of accuracy", "smallest loss: 5.5 points"),
+        ]),
+        ("ch07-sec-closing", "ch07-torch-side", [
+            (r"$4.4\times10^{-16}$ after 100 steps", "largest weight difference 4.4e-16"),
+        ]),
+    ],
 }
 
 

@@ -24,7 +24,9 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("BPCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Screenshots of these pages are taken for people to look at.
 SCREENSHOT_PAGES = {"book/intro.html", "notebooks/01_chain_rule.html", "notebooks/02_backprop.html",
-                    "notebooks/03_gradient_descent.html", "notebooks/05_adaptive.html"}
+                    "notebooks/03_gradient_descent.html", "notebooks/04_momentum.html",
+                    "notebooks/05_adaptive.html", "notebooks/06_vanishing_gradients.html",
+                    "notebooks/07_capstone.html"}
 
 pytestmark = pytest.mark.site
 
@@ -143,3 +145,30 @@ def _internal_target(page, href):
         return None
     target = (HTML / page).parent / unquote(parsed.path)
     return target / "index.html" if target.is_dir() else target
+
+
+CHAPTER_PAGES = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_every_player_moves_without_a_kernel(page, server, browser):
+    """The static site's explorers: each player's slider and buttons change the frame."""
+    tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    tab.goto(f"{server}/{page}", wait_until="load")
+    players = tab.locator(".bpcourse-player")
+    if page.split("/")[-1][:2] in {"03", "04", "05", "06", "07"}:
+        assert players.count() >= 1, f"{page}: the chapter's explorer has no player on the site"
+    for i in range(players.count()):
+        player = players.nth(i)
+        img, count = player.locator("img"), player.locator("[data-role=count]")
+        first_src, first_count = img.get_attribute("src"), count.inner_text()
+        last = int(player.locator("input[type=range]").get_attribute("max"))
+        assert last >= 1, f"{page}: player {i} has a single frame"
+        player.locator("input[type=range]").evaluate(
+            "(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", last)
+        assert count.inner_text() == f"{last + 1} / {last + 1}"
+        assert img.get_attribute("src") != first_src, f"{page}: player {i} shows one picture"
+        player.locator("[data-act=next]").click()        # wraps round to the first frame
+        assert count.inner_text() == first_count
+        assert img.get_attribute("src") == first_src
+    tab.context.close()

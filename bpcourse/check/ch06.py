@@ -24,7 +24,8 @@ from ._core import TOL, Case, Exercise, Mistake, rel_error
 
 __all__ = ["sigmoid_bound_by_hand", "grad_norms_per_layer", "gradient_plots_match",
            "init_stds", "fixed_residual_net", "batch_norm_backward", "clip_global_norm",
-           "BOUND_DEPTH", "BOUND_NORM", "PLOT_NETS", "PLOT_ORDER", "buggy_residual_net"]
+           "BOUND_DEPTH", "BOUND_NORM", "PLOT_NETS", "exercise_curves",
+           "buggy_residual_net"]
 
 
 def _accept_numbers(what, redo, count):
@@ -198,6 +199,7 @@ grad_norms_per_layer = Exercise(
                 "F.cross_entropy(logits, y) averages over the batch; use it as it is.",
                 _norms_wrong("sum")),
     ],
+    float64=True,
     hint="zero_grad, forward, mean cross-entropy, backward, then "
          "np.linalg.norm(layer.weight.grad) for layer in model.linears "
          '(see chapter 6, "Saturating activations").',
@@ -211,18 +213,35 @@ grad_norms_per_layer = Exercise(
 
 # The four networks of the chapter's mystery figure (20 layers, width 64):
 # number -> (activation, weight std as a multiple of 1/sqrt(fan_in)).
+# Which network drew which curve is the exercise, so no name here holds the
+# pairing: ``exercise_curves`` computes it and returns only the curves.
 PLOT_NETS = {
     1: ("sigmoid", 1.0),
     2: ("tanh", 1.0),
     3: ("relu", math.sqrt(2.0)),
     4: ("relu", 2.0),
 }
-# The networks in the order the figure draws them, curves A, B, C, D.
-PLOT_ORDER = (3, 1, 4, 2)
+_SHUFFLE = 50        # the permutation of the four networks the figure draws
 
 
 def _gradient_plots_match():
-    return PLOT_ORDER
+    """The networks of curves A, B, C and D, in that order."""
+    order = np.random.default_rng(_SHUFFLE).permutation(len(PLOT_NETS)) + 1
+    return tuple(int(n) for n in order)
+
+
+def exercise_curves():
+    """The chapter's mystery figure: {letter: gradient std per layer} of the four
+    networks of PLOT_NETS, in a shuffled order (the exercise is to undo it)."""
+    from .. import widgets  # matplotlib and ipywidgets only when drawn
+
+    curves = {}
+    for letter, number in zip("ABCD", _gradient_plots_match(), strict=True):
+        act, gain = PLOT_NETS[number]
+        stats = widgets.deep_network_stats(20, 64, act, gain=gain,
+                                           rng=np.random.default_rng(0))
+        curves[letter] = stats["grad_std"]
+    return curves
 
 
 def _accept_plots(got, expected, case):
@@ -239,7 +258,8 @@ def _accept_plots(got, expected, case):
 
 
 def _plots_swap(a, b):
-    return lambda: tuple(b if n == a else a if n == b else n for n in PLOT_ORDER)
+    return lambda: tuple(b if n == a else a if n == b else n
+                         for n in _gradient_plots_match())
 
 
 gradient_plots_match = Exercise(
@@ -366,11 +386,13 @@ def _fixed_residual_net(X, width, n_blocks, rng):
 def _resnet_wrong(kind):
     def net(X, width, n_blocks, rng):
         n_in = X.shape[1]
-        fan = width if kind == "fan-out kept" else n_in
-        W0 = rng.normal(0.0, np.sqrt(2 / fan), size=(width, n_in))
+        fan = {"fan-out kept": width, "batch size": X.shape[0]}.get(kind, n_in)
+        scale = (lambda var: var) if kind == "variance as std" else np.sqrt
+        W0 = rng.normal(0.0, scale(2 / fan), size=(width, n_in))
         h = np.maximum(X @ W0.T, 0.0)
+        block_fan = n_in if kind == "n_in in blocks" else width
         for _ in range(n_blocks):
-            W = rng.normal(0.0, np.sqrt(2 / width), size=(width, width))
+            W = rng.normal(0.0, scale(2 / block_fan), size=(width, width))
             if kind == "skip twice kept":
                 h = h + (h + np.maximum(h @ W.T, 0.0))
             elif kind == "relu after the sum":
@@ -425,7 +447,20 @@ fixed_residual_net = Exercise(
         Mistake("skip connection removed",
                 "Keep the skip: each block returns h + relu(h Wᵀ).",
                 _resnet_wrong("no skip")),
+        Mistake("the batch size used as the fan-in",
+                "X has one example per row: the fan-in of the first layer is the "
+                "number of features, X.shape[1], not the number of examples X.shape[0].",
+                _resnet_wrong("batch size")),
+        Mistake("the input's fan-in used in the blocks too",
+                "A block maps width units to width units: its fan-in is width. Only "
+                "the first layer's fan-in is X.shape[1].",
+                _resnet_wrong("n_in in blocks")),
+        Mistake("a variance passed as the standard deviation",
+                "rng.normal(0.0, scale, size) takes the standard deviation: "
+                "np.sqrt(2 / fan_in), not 2 / fan_in.",
+                _resnet_wrong("variance as std")),
     ],
+    float64=True,
     hint="Draw the weights in the same order and with the same shapes as buggy_"
          "residual_net; fix only the two wrong lines "
          '(see chapter 6, "Residual connections").',
@@ -452,9 +487,11 @@ def _batch_norm_backward(x, gamma, dy, eps=1e-5):
 def _bn_wrong(kind):
     def backward(x, gamma, dy, eps=1e-5):
         B = x.shape[0]
+        if kind == "eps fixed":
+            eps = 1e-5
         mean = x.mean(axis=0)
         var = x.var(axis=0, ddof=1) if kind == "unbiased" else x.var(axis=0)
-        s = np.sqrt(var + eps)
+        s = np.sqrt(var) + eps if kind == "eps outside" else np.sqrt(var + eps)
         x_hat = (x - mean) / s
         d_hat = dy if kind == "no gamma" else dy * gamma
         if kind == "constants":
@@ -525,8 +562,16 @@ batch_norm_backward = Exercise(
         Mistake("dbeta averaged over the batch",
                 "β is added to every row, so its gradient is the sum over the batch.",
                 _bn_wrong("dbeta mean")),
+        Mistake("eps outside the square root",
+                "Batch normalization adds eps to the variance, inside the square root: "
+                "s = √(var + eps), not √var + eps (Adam's ε is the one outside).",
+                _bn_wrong("eps outside")),
+        Mistake("the eps argument ignored",
+                "Use the eps your function is given; 1e-5 is only its default.",
+                _bn_wrong("eps fixed")),
     ],
     returns=("dx", "dgamma", "dbeta"),
+    float64=True,
     hint='Follow the derivation in chapter 6, "Normalization", term by term.',
     doc="Return (dx, dgamma, dbeta) for a batch x of shape (B, C) in training mode.",
 )
@@ -619,6 +664,7 @@ clip_global_norm = Exercise(
                 _clip_wrong("no guard")),
     ],
     returns=("clipped", "norm"),
+    float64=True,
     hint='See chapter 6, "Clipping by norm": one norm over all arrays, one factor.',
     doc="Return (list of clipped arrays, the global norm before clipping).",
 )

@@ -89,6 +89,18 @@ def _split_val_last(X, y, n_val, rng):
     return (X[tr] - X[tr].mean(axis=0)) / std, y[tr], (X[val] - X[tr].mean(axis=0)) / std, y[val]
 
 
+def _train_constant_case():
+    """Column 1 is 4.0 on every training row and different on the validation rows:
+    its training std is 0, so it is divided by 1, not by a tiny number."""
+    rng_seed, n, n_val = 7, 7, 2
+    X = np.arange(21.0).reshape(n, 3) ** 1.2
+    val = np.random.default_rng(rng_seed).permutation(n)[:n_val]
+    X[:, 1] = 4.0
+    X[val, 1] = [6.5, -1.0]
+    return Case((X, np.array([2, 0, 1, 1, 0, 2, 0]), n_val, np.random.default_rng(rng_seed)),
+                label="column 1 constant on the training rows only (std 0 there)")
+
+
 _CONST = np.array([[1.0, 5.0, 0.5], [2.0, 5.0, -0.5], [4.0, 5.0, 1.5], [3.0, 5.0, 2.5],
                    [0.0, 5.0, -1.5], [6.0, 5.0, 0.0]])
 
@@ -101,6 +113,7 @@ split_train_val = Exercise(
              label="one validation row"),
         Case((np.arange(24.0).reshape(8, 3) ** 1.5, np.arange(8) % 3, 3,
               np.random.default_rng(2)), label="8 rows, 3 for validation"),
+        _train_constant_case(),
     ],
     random_cases=_split_cases,
     mistakes=[
@@ -160,13 +173,26 @@ def _loss_negative():
     return -math.log(26)
 
 
+_judge_initial_loss = accept_hidden_number(
+    "the expected initial loss",
+    "With small random weights every class gets about the same probability; "
+    "the loss is minus the log (natural) of the true class's probability.")
+
+
+def _accept_initial_loss(got, expected, case):
+    """As accept_hidden_number; a number right to 3 digits is told it was rounded."""
+    verdict = _judge_initial_loss(got, expected, case)
+    if verdict is not None and abs(float(got) - expected) <= 5e-3 * expected:
+        return (f"{float(got):.6g} is close, but rounded: return the value computed "
+                "by numpy (np.log of ...), not digits typed by hand; the check "
+                "compares to a relative error of 1e-7.")
+    return verdict
+
+
 initial_loss_by_hand = Exercise(
     id="7.2", name="initial_loss_by_hand", reference=_initial_loss_by_hand,
     cases=[Case((), label="cross-entropy at initialisation, 26 classes")],
-    accept=accept_hidden_number(
-        "the expected initial loss",
-        "With small random weights every class gets about the same probability; "
-        "the loss is minus the log (natural) of the true class's probability."),
+    accept=_accept_initial_loss,
     mistakes=[
         Mistake("logarithm to base 10",
                 "Cross-entropy uses the natural logarithm, ln (np.log), not log10.",
@@ -234,6 +260,22 @@ def _eval_case(rng, n, d, c, batch_size, label, scale=1.0):
                  rng.integers(0, c, size=n), batch_size), label=label)
 
 
+def _confident_case():
+    """Every row is classified correctly with a margin of 12 to 20: the loss per row
+    is about 1e-6, which float32 arithmetic (7 digits next to 1) cannot resolve."""
+    rng = np.random.default_rng(71)
+    X = rng.normal(size=(9, 4))
+    W = rng.normal(size=(5, 4))
+    y = (X @ W.T).argmax(axis=1)
+    b = np.zeros(5)
+    z = X @ W.T
+    top = z[np.arange(9), y]
+    margin = top - np.sort(z, axis=1)[:, -2]
+    W = W * (16.0 / margin.min())
+    return Case((BatchModel(W, b, 4), X, y, 4),
+                label="confident, correct predictions: a loss near 1e-6 (float64 needed)")
+
+
 def _eval_cases(rng):
     return [_eval_case(rng, int(rng.integers(5, 40)), 3, 4, int(rng.integers(2, 9)),
                        "random") for _ in range(8)]
@@ -283,6 +325,7 @@ evaluate_batches = Exercise(
         Case((BatchModel(np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]), np.zeros(3), 8),
               np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 1.1]]), np.array([0, 0, 1]), 8),
              label="batch size larger than the set; labels without class 2"),
+        _confident_case(),
     ],
     random_cases=_eval_cases,
     mistakes=[
@@ -395,6 +438,13 @@ early_stopping = Exercise(
         Case(([0.5, 0.6], 1), label="patience 1"),
         Case(([0.7], 3), label="a single epoch"),
         Case(([1.0, 0.8, 0.9], 5), label="the data end before patience runs out"),
+        Case(([1.0, 0.7, 0.9, 0.7, 0.8, 0.9], 3),
+             label="two epochs tie for the lowest loss: the first is kept"),
+        Case(([0.5, 0.9, 0.8, 0.7, 0.6], 4), label="never improves after epoch 1"),
+        Case(([0.8, 0.7, 0.6999, 0.71, 0.72], 2),
+             label="a tiny improvement (0.7 to 0.6999) is an improvement"),
+        Case(([1.0, math.nan, 0.9, math.nan, math.nan, 0.5], 2),
+             label="NaN (a diverged epoch) is not an improvement"),
     ],
     random_cases=_early_cases,
     mistakes=[
@@ -781,12 +831,12 @@ def _over_all():
 
 overfitting_runs = Exercise(
     id="7.5", name="overfitting_runs", reference=_overfitting_runs,
-    cases=[Case((), label="four runs of 400 steps each")],
+    cases=[Case((), label="four runs, 12,800 examples each")],
     accept=_accept_letters,
     mistakes=[
         Mistake("the wide networks",
-                "Width alone does not overfit: on 3,200 rows, 400 steps of 32 examples "
-                "see each row only four times. It is the number of passes over few rows "
+                "Width alone does not overfit: on 3,200 rows, a budget of 12,800 examples "
+                "sees each row only four times. It is the number of passes over few rows "
                 "that lets a network memorise them.",
                 _over_big_nets),
         Mistake("only the wide network on few rows",
@@ -798,11 +848,11 @@ overfitting_runs = Exercise(
                 "a few times.",
                 _over_big_data),
         Mistake("none of them",
-                "400 steps of 32 examples are 64 passes over 200 rows: enough to "
+                "12,800 examples are 64 passes over 200 rows: enough to "
                 "memorise them.",
                 _over_none),
         Mistake("all of them",
-                "On 3,200 rows, 400 steps are only four epochs: the validation loss is "
+                "On 3,200 rows, 12,800 examples are only four epochs: the validation loss is "
                 "still falling.",
                 _over_all),
     ],

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 # ---------------------------------------------------------------------------
-# 4.1 momentum_step
+# 4.3 momentum_step
 # ---------------------------------------------------------------------------
 
 
@@ -79,6 +79,32 @@ def momentum_in_place(theta, g, v, lr, momentum=0.9, dampening=0.0):
     return theta - lr * v, v
 
 
+def momentum_zero_means_start(theta, g, v, lr, momentum=0.9, dampening=0.0):
+    # no velocity yet, or an all-zero one: start the buffer from g
+    if v is None or not v.any():
+        v = g.copy()
+    else:
+        v = momentum * v + (1 - dampening) * g
+    return theta - lr * v, v
+
+
+def momentum_shortcut_first(theta, g, v, lr, momentum=0.9, dampening=0.0):
+    # first step: nothing to remember yet, so no step either
+    if v is None:
+        return theta, g.copy()
+    v = momentum * v + (1 - dampening) * g
+    return theta - lr * v, v
+
+
+def momentum_float32(theta, g, v, lr, momentum=0.9, dampening=0.0):
+    g32 = g.astype(np.float32)
+    if v is None:
+        v32 = g32.copy()
+    else:
+        v32 = np.float32(momentum) * v.astype(np.float32) + np.float32(1 - dampening) * g32
+    return (theta - lr * v32).astype(np.float64), v32.astype(np.float64)
+
+
 def momentum_returns_theta_only(theta, g, v, lr, momentum=0.9, dampening=0.0):
     v = g if v is None else momentum * v + (1 - dampening) * g
     return theta - lr * v
@@ -94,10 +120,13 @@ MOMENTUM_STEP = [
     (momentum_uphill, "sign error: a step up the velocity"),
     (momentum_in_place, None),
     (momentum_returns_theta_only, None),
+    (momentum_zero_means_start, "a zero velocity taken for the first step"),
+    (momentum_shortcut_first, None),   # named "theta moved with the old velocity"
+    (momentum_float32, None),
 ]
 
 # ---------------------------------------------------------------------------
-# 4.2 nesterov_step
+# 4.6 nesterov_step
 # ---------------------------------------------------------------------------
 
 
@@ -134,16 +163,37 @@ def nesterov_first_step_zero(theta, g, v, lr, momentum=0.9):
     return theta - lr * (g + momentum * v), v
 
 
+def nesterov_old_velocity(theta, g, v, lr, momentum=0.9):
+    v_prev = np.zeros_like(g) if v is None else v
+    v_new = momentum * v_prev + g
+    return theta - lr * (g + momentum * v_prev), v_new
+
+
+def nesterov_one_plus(theta, g, v, lr, momentum=0.9):
+    v = g.copy() if v is None else momentum * v + g
+    return theta - lr * (1 + momentum) * v, v
+
+
+def nesterov_float32(theta, g, v, lr, momentum=0.9):
+    v = np.zeros_like(g) if v is None else v
+    v = (momentum * v + g).astype(np.float32)
+    step = (g + momentum * v).astype(np.float32)
+    return theta - lr * step, v.astype(np.float64)
+
+
 NESTEROV_STEP = [
     (nesterov_is_heavy_ball, "heavy ball, not Nesterov"),
     (nesterov_lr_in_buffer, "the learning rate inside the velocity"),
     (nesterov_momentum_term_only, "the gradient left out of the step"),
     (nesterov_velocity_twice, "the velocity in place of the gradient"),
     (nesterov_first_step_zero, None),
+    (nesterov_old_velocity, None),   # named "heavy ball, not Nesterov": same numbers
+    (nesterov_one_plus, None),   # named "the velocity in place of the gradient"
+    (nesterov_float32, None),
 ]
 
 # ---------------------------------------------------------------------------
-# 4.3 optimal_momentum_by_hand
+# 4.1 optimal_momentum_by_hand
 # ---------------------------------------------------------------------------
 
 
@@ -175,6 +225,15 @@ def optimal_no_roots_in_step():
     return 4 / (25 + 1), 0.4444444444444444
 
 
+def optimal_rounded():
+    # eigenvalues 25 and 1, worked out on paper to three places
+    return 0.111, 0.444
+
+
+def optimal_lr_over_L():
+    return 1 / 25, 4 / 9
+
+
 def optimal_swapped():
     return 4 / 9, 1 / 9
 
@@ -186,10 +245,12 @@ OPTIMAL_MOMENTUM_BY_HAND = [
     (optimal_from_diagonal, "the diagonal entries used as curvatures"),
     (optimal_no_roots_in_step, "4/(L + μ_min) without the square roots"),
     (optimal_swapped, None),
+    (optimal_rounded, None),
+    (optimal_lr_over_L, None),
 ]
 
 # ---------------------------------------------------------------------------
-# 4.4 diverging_pairs
+# 4.2 diverging_pairs
 # ---------------------------------------------------------------------------
 
 
@@ -228,7 +289,7 @@ DIVERGING_PAIRS = [
 ]
 
 # ---------------------------------------------------------------------------
-# 4.5 fixed_momentum
+# 4.4 fixed_momentum
 # ---------------------------------------------------------------------------
 
 
@@ -282,6 +343,25 @@ def fixed_gradient_outside(theta0, A, lr, momentum, steps):
     return theta
 
 
+def fixed_in_float32(theta0, A, lr, momentum, steps):
+    theta = theta0.astype(np.float32)
+    v = np.zeros_like(theta)
+    for _ in range(steps):
+        v = momentum * v + A.astype(np.float32) @ theta
+        theta = theta - lr * v
+    return theta.astype(np.float64)
+
+
+def fixed_nesterov_instead(theta0, A, lr, momentum, steps):
+    theta = theta0.copy()
+    v = np.zeros_like(theta)
+    for _ in range(steps):
+        g = A @ theta
+        v = momentum * v + g
+        theta = theta - lr * (g + momentum * v)
+    return theta
+
+
 def fixed_one_step_short(theta0, A, lr, momentum, steps):
     theta = theta0.copy()
     v = np.zeros_like(theta)
@@ -298,10 +378,12 @@ FIXED_MOMENTUM = [
     (fixed_step_before_velocity, "theta moved with the old velocity"),
     (fixed_gradient_outside, "the gradient computed once, before the loop"),
     (fixed_one_step_short, None),
+    (fixed_in_float32, None),
+    (fixed_nesterov_instead, None),
 ]
 
 # ---------------------------------------------------------------------------
-# 4.6 convert_velocity
+# 4.5 convert_velocity
 # ---------------------------------------------------------------------------
 
 
@@ -334,6 +416,16 @@ def convert_m_with_lr(v, lr, momentum):
     return u, (1 - momentum) * u
 
 
+def convert_effective_step(v, lr, momentum):
+    # Sutskever's step uses the effective learning rate lr / (1 - momentum)
+    return -lr / (1 - momentum) * v, (1 - momentum) * v
+
+
+def convert_float32(v, lr, momentum):
+    v32 = v.astype(np.float32)
+    return (-lr * v32).astype(np.float64), ((1 - momentum) * v32).astype(np.float64)
+
+
 def convert_returns_lists(v, lr, momentum):
     return list(-lr * v), list((1 - momentum) * v)
 
@@ -346,6 +438,8 @@ CONVERT_VELOCITY = [
     (convert_m_times_mu, "the average scaled by the momentum"),
     (convert_m_with_lr, "the learning rate put into the average"),
     (convert_returns_lists, None),
+    (convert_effective_step, None),
+    (convert_float32, None),
 ]
 
 CATALOGUE = {

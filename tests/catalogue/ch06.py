@@ -97,6 +97,21 @@ def norms_of_weights(model, X, y):
     return np.array([np.linalg.norm(lin.weight.data) for lin in model.linears])
 
 
+def norms_in_float32(model, X, y):
+    # float32 input to save memory; the norms converted back at the end
+    model.zero_grad()
+    F.cross_entropy(model(Tensor(X.astype(np.float32))), y).backward()
+    return np.array([np.linalg.norm(lin.weight.grad) for lin in model.linears],
+                    dtype=np.float64)
+
+
+def norms_float32_sums(model, X, y):
+    model.zero_grad()
+    F.cross_entropy(model(Tensor(X)), y).backward()
+    return np.array([np.sqrt(np.sum(lin.weight.grad.astype(np.float32) ** 2))
+                     for lin in model.linears], dtype=float)
+
+
 GRAD_NORMS_PER_LAYER = [
     (norms_forgot_zero_grad, "gradients not zeroed first"),
     (norms_with_bias, "bias gradients included"),
@@ -105,6 +120,8 @@ GRAD_NORMS_PER_LAYER = [
     (norms_backwards_order, "last layer first"),
     (norms_summed_loss, "summed loss instead of the mean"),
     (norms_of_weights, None),
+    (norms_in_float32, None),
+    (norms_float32_sums, None),
 ]
 
 # ---------------------------------------------------------------------------
@@ -245,12 +262,45 @@ def resnet_wrong_draw_order(X, width, n_blocks, rng):
     return h
 
 
+def resnet_rows_as_fan_in(X, width, n_blocks, rng):
+    n_in = len(X)
+    W0 = rng.normal(0.0, np.sqrt(2 / n_in), size=(width, X.shape[1]))
+    h = np.maximum(X @ W0.T, 0.0)
+    for _ in range(n_blocks):
+        W = rng.normal(0.0, np.sqrt(2 / width), size=(width, width))
+        h = h + np.maximum(h @ W.T, 0.0)
+    return h
+
+
+def resnet_fan_in_everywhere(X, width, n_blocks, rng):
+    fan_in = X.shape[1]
+    W0 = rng.normal(0.0, np.sqrt(2 / fan_in), size=(width, fan_in))
+    h = np.maximum(X @ W0.T, 0.0)
+    for _ in range(n_blocks):
+        W = rng.normal(0.0, np.sqrt(2 / fan_in), size=(width, width))
+        h = h + np.maximum(h @ W.T, 0.0)
+    return h
+
+
+def resnet_variance_as_scale(X, width, n_blocks, rng):
+    n_in = X.shape[1]
+    W0 = rng.normal(0.0, 2 / n_in, size=(width, n_in))
+    h = np.maximum(X @ W0.T, 0.0)
+    for _ in range(n_blocks):
+        W = rng.normal(0.0, 2 / width, size=(width, width))
+        h = h + np.maximum(h @ W.T, 0.0)
+    return h
+
+
 FIXED_RESIDUAL_NET = [
     (resnet_only_skip_fixed, "fan-out kept in the first layer"),
     (resnet_only_init_fixed, "skip added twice kept"),
     (resnet_relu_outside, "activation after the sum"),
     (resnet_dropped_skip, "skip connection removed"),
     (resnet_wrong_draw_order, None),
+    (resnet_rows_as_fan_in, "the batch size used as the fan-in"),
+    (resnet_fan_in_everywhere, "the input's fan-in used in the blocks too"),
+    (resnet_variance_as_scale, "a variance passed as the standard deviation"),
 ]
 
 # ---------------------------------------------------------------------------
@@ -332,6 +382,33 @@ def bn_over_features(x, gamma, dy, eps=1e-5):
     return dx, np.sum(dy * x_hat, axis=0), np.sum(dy, axis=0)
 
 
+def bn_eps_outside_sqrt(x, gamma, dy, eps=1e-5):
+    # eps where Adam puts it
+    B = len(x)
+    mu = x.mean(axis=0)
+    std = x.std(axis=0) + eps
+    x_hat = (x - mu) / std
+    dxhat = dy * gamma
+    dx = (B * dxhat - dxhat.sum(axis=0) - x_hat * (dxhat * x_hat).sum(axis=0)) / (B * std)
+    return dx, np.sum(dy * x_hat, axis=0), np.sum(dy, axis=0)
+
+
+def bn_default_eps_only(x, gamma, dy, eps=1e-5):
+    B = len(x)
+    mu, std, x_hat = _stats(x, 1e-5)
+    dxhat = dy * gamma
+    dx = (B * dxhat - dxhat.sum(axis=0) - x_hat * (dxhat * x_hat).sum(axis=0)) / (B * std)
+    return dx, np.sum(dy * x_hat, axis=0), np.sum(dy, axis=0)
+
+
+def bn_dgamma_scaled_by_gamma(x, gamma, dy, eps=1e-5):
+    B = len(x)
+    mu, std, x_hat = _stats(x, eps)
+    dxhat = dy * gamma
+    dx = (B * dxhat - dxhat.sum(axis=0) - x_hat * (dxhat * x_hat).sum(axis=0)) / (B * std)
+    return dx, np.sum(dxhat * x_hat, axis=0), np.sum(dy, axis=0)
+
+
 BATCH_NORM_BACKWARD = [
     (bn_constant_stats, "mean and variance treated as constants"),
     (bn_forgot_variance, "the path through the variance missing"),
@@ -341,6 +418,9 @@ BATCH_NORM_BACKWARD = [
     (bn_dgamma_raw_x, "dgamma from x instead of x_hat"),
     (bn_dbeta_mean, "dbeta averaged over the batch"),
     (bn_over_features, None),
+    (bn_eps_outside_sqrt, "eps outside the square root"),
+    (bn_default_eps_only, "the eps argument ignored"),
+    (bn_dgamma_scaled_by_gamma, None),
 ]
 
 # ---------------------------------------------------------------------------
@@ -395,6 +475,18 @@ def clip_in_place(grads, max_norm):
     return grads, total
 
 
+def clip_norm_in_float32(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g.astype(np.float32) ** 2) for g in grads)))
+    factor = min(1.0, max_norm / (total + 1e-6))
+    return [g * factor for g in grads], total
+
+
+def clip_eps_inside_sqrt(grads, max_norm):
+    total = math.sqrt(sum(float(np.sum(g * g)) for g in grads) + 1e-6)
+    factor = min(1.0, max_norm / total)
+    return [g * factor for g in grads], total
+
+
 CLIP_GLOBAL_NORM = [
     (clip_each_own_norm, "each array clipped by its own norm"),
     (clip_values, "clipped by value"),
@@ -403,6 +495,8 @@ CLIP_GLOBAL_NORM = [
     (clip_reports_new_norm, "the norm after clipping returned"),
     (clip_without_guard, "1e-6 left out of the factor"),
     (clip_in_place, None),
+    (clip_norm_in_float32, None),
+    (clip_eps_inside_sqrt, None),
 ]
 
 CATALOGUE = {

@@ -54,6 +54,22 @@ def split_global_rng(X, y, n_val, rng):
     return (X[train] - mu) / sd, y[train], (X[val] - mu) / sd, y[val]
 
 
+def split_std_plus_eps(X, y, n_val, rng):
+    # review: a small epsilon instead of replacing a zero std by 1
+    idx = rng.permutation(len(X))
+    train, val = idx[n_val:], idx[:n_val]
+    mu, sd = X[train].mean(0), X[train].std(0) + 1e-8
+    return (X[train] - mu) / sd, y[train], (X[val] - mu) / sd, y[val]
+
+
+def split_zero_test_on_all_rows(X, y, n_val, rng):
+    # review: "is the column constant?" asked of all rows, not the training rows
+    idx = rng.permutation(len(X))
+    train, val = idx[n_val:], idx[:n_val]
+    mu, sd = X[train].mean(0), X[train].std(0)
+    sd = np.where(X.std(0) > 0, sd, 1.0)
+    return (X[train] - mu) / sd, y[train], (X[val] - mu) / sd, y[val]
+
 SPLIT = [
     (split_scaled_before_split, "statistics from all the data (leakage)"),
     (split_val_standardised_alone, "validation set scaled with its own statistics"),
@@ -61,6 +77,8 @@ SPLIT = [
     (split_val_at_end, "validation rows taken from the end of the order"),
     (split_constant_column_nan, None),
     (split_global_rng, None),
+    (split_std_plus_eps, None),
+    (split_zero_test_on_all_rows, None),
 ]
 
 # --- 7.2 initial_loss_by_hand -------------------------------------------------------
@@ -90,6 +108,10 @@ def loss_rounded():
     return 3.26
 
 
+def loss_typed_digits():
+    # review: ln 26 worked out on a calculator and typed in
+    return 3.258
+
 INITIAL = [
     (loss_log10, "logarithm to base 10"),
     (loss_bits, "logarithm to base 2"),
@@ -97,6 +119,7 @@ INITIAL = [
     (loss_mnist, "ln 10: ten classes"),
     (loss_minus, "sign error"),
     (loss_rounded, None),
+    (loss_typed_digits, None),
 ]
 
 # --- 7.3 evaluate_batches -------------------------------------------------------
@@ -162,6 +185,28 @@ def eval_all_at_once(predict, X, y, batch_size):
     return float(_ce_rows(z, y).mean()), float((z.argmax(1) == y).mean())
 
 
+def eval_float32(predict, X, y, batch_size):
+    # review: logits cast to float32 "to save memory"
+    loss, hits = 0.0, 0
+    for i in range(0, len(X), batch_size):
+        z = predict(X[i:i + batch_size]).astype(np.float32)
+        loss += _ce_rows(z, y[i:i + batch_size]).sum()
+        hits += int((z.argmax(1) == y[i:i + batch_size]).sum())
+    return float(loss / len(X)), hits / len(X)
+
+
+def eval_log_prob_plus_eps(predict, X, y, batch_size):
+    # review: a stable softmax, then log(p + 1e-12) "to avoid log 0"
+    loss, hits = 0.0, 0
+    for i in range(0, len(X), batch_size):
+        z = predict(X[i:i + batch_size])
+        yb = y[i:i + batch_size]
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        loss -= np.log(p[np.arange(len(yb)), yb] + 1e-12).sum()
+        hits += int((z.argmax(1) == yb).sum())
+    return loss / len(X), hits / len(X)
+
 EVALUATE = [
     (eval_average_of_batches, "mean of the batch means"),
     (eval_full_batches_only, "the last, short batch left out"),
@@ -169,6 +214,8 @@ EVALUATE = [
     (eval_total_loss, "loss summed, not averaged"),
     (eval_naive_softmax, None),
     (eval_all_at_once, None),
+    (eval_float32, None),
+    (eval_log_prob_plus_eps, None),
 ]
 
 # --- 7.4 early_stopping -------------------------------------------------------
@@ -246,6 +293,46 @@ def stop_compares_with_previous(val_loss, patience):
     return best_epoch, len(val_loss)
 
 
+def stop_min_delta(val_loss, patience):
+    # review: an improvement must beat the best by 1e-3 (Keras's min_delta)
+    best, best_epoch, waited = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_loss, 1):
+        if loss < best - 1e-3:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited == patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_loss)
+
+
+def stop_nan_counts_as_best(val_loss, patience):
+    # review: "not worse" written as not (loss >= best): NaN passes it
+    best, best_epoch, waited = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_loss, 1):
+        if not loss >= best:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited == patience:
+                return best_epoch, epoch
+    return best_epoch, len(val_loss)
+
+
+def stop_last_of_tied_minima(val_loss, patience):
+    # review: stop found correctly, best epoch by a reversed argmin (last tie)
+    best, waited, stop = float("inf"), 0, len(val_loss)
+    for epoch, loss in enumerate(val_loss, 1):
+        if loss < best:
+            best, waited = loss, 0
+        else:
+            waited += 1
+            if waited == patience:
+                stop = epoch
+                break
+    seen = np.array(val_loss[:stop])
+    return stop - int(np.argmin(seen[::-1])), stop
+
 EARLY = [
     (stop_le, "a tie counted as an improvement"),
     (stop_zero_based, "epochs counted from 0"),
@@ -253,6 +340,9 @@ EARLY = [
     (stop_never_reset, "count not reset after an improvement"),
     (stop_returns_stop_twice, "the stopping epoch given as the best"),
     (stop_compares_with_previous, None),
+    (stop_min_delta, None),
+    (stop_nan_counts_as_best, None),
+    (stop_last_of_tied_minima, None),
 ]
 
 # --- 7.5 torch_train -------------------------------------------------------
@@ -334,6 +424,35 @@ def train_clip_value(model, optimizer, batches, max_norm):
     return out
 
 
+def train_loss_after_step(model, optimizer, batches, max_norm):
+    # review: the loss recorded after the update, recomputed
+    import torch
+    out = []
+    for X, y in batches:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        with torch.no_grad():
+            out.append(torch.nn.functional.cross_entropy(model(X), y).item())
+    return out
+
+
+def train_in_float32(model, optimizer, batches, max_norm):
+    # review: PyTorch's default precision, forced onto the model
+    import torch
+    model.float()
+    out = []
+    for X, y in batches:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(X.float()), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        out.append(loss.item())
+    model.double()
+    return out
+
 TORCH_TRAIN = [
     (train_forgets_zero_grad, "gradients never zeroed"),
     (train_clip_last, "gradients not clipped before the step"),
@@ -341,6 +460,8 @@ TORCH_TRAIN = [
     (train_zero_grad_late, "gradients zeroed between backward and step"),
     (train_softmax_first, "softmax before cross_entropy"),
     (train_clip_value, None),
+    (train_loss_after_step, None),
+    (train_in_float32, None),
 ]
 
 # --- 7.6 fixed_torch_loop -------------------------------------------------------
