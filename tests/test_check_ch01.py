@@ -48,8 +48,8 @@ def test_every_op_is_covered_by_fixed_and_random_cases():
 
 def test_reference_passes():
     result = EXERCISE(catalogue._right)
-    assert (result.status, result.passed, result.total) == ("passed", 34, 34)
-    assert str(result).startswith("✓ local_grads: 34/34 cases")   # then the tolerance
+    assert (result.status, result.passed, result.total) == ("passed", 35, 35)
+    assert str(result).startswith("✓ local_grads: 35/35 cases")   # then the tolerance
 
 
 def test_stub_is_not_attempted():
@@ -102,3 +102,32 @@ def test_a_value_instead_of_a_number_is_named():
     with pytest.raises(CheckFailed) as info:
         EXERCISE(values)
     assert "a Value (return its .data, a float)" in str(info.value)
+
+
+def test_count_may_reuse_a_sort_that_consumes_the_graph():
+    # exercise 1.5's hint reuses 1.3's sort, and 1.3 accepts one that empties the
+    # graph's lists: the counts are judged against the graph as it was passed
+    from bpcourse.check import ch01 as checks
+
+    def consuming_count(graph, output):
+        inputs = {n: list(v) for n, v in graph.items()}
+        order, done, stack = [], set(), [output]
+        while stack:
+            n = stack[-1]
+            if n in done:
+                stack.pop()
+            elif graph[n]:
+                x = graph[n].pop()
+                if x not in done:
+                    stack.append(x)
+            else:
+                done.add(n)
+                order.append(n)
+                stack.pop()
+        paths = {}
+        for n in order:
+            paths[n] = sum(paths[x] for x in inputs[n]) if inputs[n] else 1
+        return paths[output], sum(len(inputs[n]) for n in order)
+
+    assert checks.count_paths_and_edges.run(consuming_count).status == "passed"
+    assert checks.count_paths_and_edges.run(lambda graph, output: None).status == "failed"

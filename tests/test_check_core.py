@@ -878,3 +878,48 @@ def test_tampered_names_what_a_notebook_changed_in_bpcourse(tmp_path, monkeypatc
     finally:
         for key in [k for k in sys.modules if k.startswith(name + ".")]:
             del sys.modules[key]
+
+
+def test_wrong_values_before_a_later_shape_or_error_are_reported_and_named(toy):
+    # toy's cases 1-2 are a vector and a matrix: "a squared" is wrong on both; a
+    # function that then breaks on the random cases is still named from cases 1-2,
+    # and the count says how many were run (not that the wrong ones passed)
+    def squared_then_breaks(x, a=2.0):
+        if x.shape == (4,):
+            raise ValueError("shapes")
+        return a * a * x
+
+    result = toy.run(squared_then_breaks)
+    assert result.status == "failed" and result.mistake == "a squared"
+    assert result.passed == 0 and "of the first 2 cases" in result.headline
+
+    def squared_then_wrong_shape(x, a=2.0):
+        return a * a * x if x.shape != (4,) else (a * a * x)[:2]
+
+    result = toy.run(squared_then_wrong_shape)
+    assert result.mistake == "a squared" and result.passed == 0
+
+
+def test_an_exception_that_cannot_say_its_message_is_still_reported(toy):
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no message")
+
+    def raises_unprintable(x, a=2.0):
+        raise Unprintable()
+
+    result = toy.run(raises_unprintable)
+    assert result.status == "failed" and "Unprintable" in str(result)
+    assert "could not be shown" in str(result)
+
+
+def test_a_float64_check_says_when_an_error_is_float32_sized():
+    exercise = Exercise(id="0.9", name="_toy_f64", reference=_scale,
+                        cases=[Case((np.array([1.0, 1.0 / 3.0]),))], float64=True)
+    try:
+        result = exercise.run(lambda x, a=2.0: a * x.astype(np.float32).astype(np.float64))
+        assert result.status == "failed" and "float32 rounding" in str(result)
+        result = exercise.run(lambda x, a=2.0: 3.0 * x)   # far off: no such remark
+        assert "float32 rounding" not in str(result)
+    finally:
+        REGISTRY.pop("_toy_f64")

@@ -54,7 +54,7 @@ import numpy as np
 
 from ._compare import TOL, error, is_float, is_integer, kind, leaves, nonfinite, rel_error, same
 from ._report import FAILED, NOT_ATTEMPTED, PASSED, CheckFailed, Result, fmt, show, tol_text
-from ._running import TIME_LIMIT, LearnerError, numpy_state, run_learner
+from ._running import TIME_LIMIT, LearnerError, message, numpy_state, run_learner
 
 __all__ = ["Case", "Mistake", "Exercise", "Problem", "REGISTRY", "SEED", "TOL_FLOAT64",
            "accept_hidden_number"]
@@ -287,29 +287,39 @@ class Exercise:
         problem = self._binds(fn, cases)                        # 1.
         if problem:
             return self._result(problem, n, passed=0)
-        wrong, compared = [], set()
+        wrong, compared, run = [], set(), n
         for k, (case, answer) in enumerate(zip(cases, answers, strict=True), 1):
             trial = _Trial(k, n, case, expected=answer)
             problem = self._calls(fn, trial)                    # 2.
+            if problem and wrong and problem.status != NOT_ATTEMPTED:
+                run = k - 1     # see below
+                break
             if problem:
-                return self._result(problem, n, passed=k - 1)
+                return self._result(problem, n, passed=k - 1 - len(wrong))
             try:
-                problem = (self._returns(trial)                 # 3.
+                problem = self._returns(trial)                  # 3.
+                if problem and wrong:
+                    # earlier cases already gave wrong values of the right kind: report
+                    # those (a mistake can be named from them), not this case's error
+                    # or shape (a rectangular weight after square ones, say)
+                    run = k - 1
+                    break
+                problem = (problem
                            or self._keeps_inputs(trial)         # 4.
                            or self._finite(trial))              # 5.
                 if problem:
-                    return self._result(problem, n, passed=k - 1)
+                    return self._result(problem, n, passed=k - 1 - len(wrong))
                 problem = self._agrees(trial, compared)         # 6.
             except (Exception, SystemExit) as err:   # a returned object that misbehaves
                 return self._result(self._problem(
                     trial, f"{self.name}: its answer could not be compared on case {k}",
-                    ("Problem", f"comparing it failed with {type(err).__name__}: {err}")),
-                    n, passed=k - 1)
+                    ("Problem", f"comparing it failed with {type(err).__name__}: {message(err)}")),
+                    n, passed=k - 1 - len(wrong))
             if problem:
                 wrong.append(problem)
         if wrong:
-            return self._result(self._wrong_answers(wrong, n), n, passed=n - len(wrong),
-                                failing=[p.trial for p in wrong])
+            return self._result(self._wrong_answers(wrong, n, run), n,
+                                passed=run - len(wrong), failing=[p.trial for p in wrong])
         return Result(self.id, self.name, PASSED, n, n,
                       f"{self.name}: {n}/{n} cases{self._rule_text(compared)}")
 
@@ -367,7 +377,7 @@ class Exercise:
         except Exception as err:
             return self._problem(trial, f"{self.name}: its answer could not be read on case {k}",
                                  ("Problem", f"reading the answer failed with "
-                                             f"{type(err).__name__}: {err}. Did your function "
+                                             f"{type(err).__name__}: {message(err)}. Did your function "
                                              "change or delete part of its inputs?"))
         found = leaves(trial.expected, trial.got, "the result", self.returns)
         if isinstance(found, str):
@@ -413,7 +423,8 @@ class Exercise:
             try:
                 verdict = self.accept(trial.got, trial.expected, copy.deepcopy(trial.case))
             except Exception as err:
-                verdict = f"your answer could not be judged ({type(err).__name__}: {err})"
+                verdict = (f"your answer could not be judged ({type(err).__name__}: "
+                           f"{message(err)})")
             if not verdict:
                 return None
             problem = self._problem(trial, "", ("Problem", verdict), ("Got", fmt(trial.got)))
@@ -443,14 +454,22 @@ class Exercise:
             return f"{where} must be exactly {fmt(expected, 80)} (integers are compared exactly)"
         if not is_float(expected):
             return f"{where} is not what it should be"
-        return (f"relative error of {where} is {rel_error(expected, got):.2e} > tolerance "
+        err = rel_error(expected, got)
+        text = (f"relative error of {where} is {err:.2e} > tolerance "
                 f"{self.tol:.0e} (max |x - y| / max(1e-8, |x| + |y|))")
+        if self.float64 and err < 1e-6:
+            text += (". An error this small is the size of float32 rounding (about 1e-8): "
+                     "is a number or an array in your code float32? The text asks for "
+                     "float64 throughout")
+        return text
 
-    def _wrong_answers(self, wrong, n):
-        """The first wrong case, as the report shows it, for step 6's failures."""
+    def _wrong_answers(self, wrong, n, run=None):
+        """The first wrong case, as the report shows it, for step 6's failures
+        (``run`` cases were run, if the check stopped before case ``n``)."""
         first = wrong[0]
         what = "answer" if self.accept is not None else "values"
-        first.headline = f"{self.name}: wrong {what} on {len(wrong)} of {n} cases"
+        of = f"{n} cases" if run in (None, n) else f"the first {run} cases"
+        first.headline = f"{self.name}: wrong {what} on {len(wrong)} of {of}"
         return first
 
     def _result(self, problem, n, passed, failing=None):

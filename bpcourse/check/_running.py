@@ -32,7 +32,7 @@ import traceback
 
 import numpy as np
 
-__all__ = ["TIME_LIMIT", "TimeLimit", "LearnerError", "run_learner", "call_limited",
+__all__ = ["TIME_LIMIT", "TimeLimit", "LearnerError", "run_learner", "message", "call_limited",
            "numpy_state", "learner_line"]
 
 TIME_LIMIT = 3.0     # seconds one call of a learner's function may take
@@ -203,6 +203,15 @@ def learner_line(fn, tb):
     return f"{where}: {text}" if text else where
 
 
+def message(err):
+    """``str(err)``, or a placeholder when the exception cannot say it (a learner's
+    exception class whose ``__str__`` itself raises must not crash the check)."""
+    try:
+        return str(err)
+    except Exception:   # noqa: BLE001
+        return "(its message could not be shown: its __str__ raised an exception)"
+
+
 _ESCAPES = {
     SystemExit: "sys.exit() (or exit()) ends a program; a function returns its answer",
     KeyboardInterrupt: "it was interrupted",
@@ -222,13 +231,13 @@ def run_learner(fn, case, seconds, first):
         raise
     except NotImplementedError as err:
         if first:
-            raise LearnerError("not attempted", str(err)) from None
-        raise LearnerError("exception", f"it raised NotImplementedError({str(err)!r}): "
+            raise LearnerError("not attempted", message(err)) from None
+        raise LearnerError("exception", f"it raised NotImplementedError({message(err)!r}): "
                            "part of it is not written yet") from None
     except BaseException as err:   # SystemExit and KeyboardInterrupt too: never end the kernel
         line = learner_line(fn, err.__traceback__)
         text = f"it raised {type(err).__name__}"
-        text += f": {err}" if str(err) else ""
+        text += f": {message(err)}" if message(err) else ""
         why = next((why for cls, why in _ESCAPES.items() if isinstance(err, cls)), "")
         if why:
             text += f" ({why})"

@@ -74,6 +74,8 @@ _CASES = [
     _case("tanh", -1.2),
     _case("sigmoid", 0.3),
     _case("sigmoid", -2.0),
+    _case("sigmoid", 10.0, label="sigmoid at 10: 1 - out is 4.5e-5, so out must keep "
+                                 "its float64 digits"),
     _case("relu", 1.5),
     _case("relu", -0.7, label="relu at a negative input"),
     _case("relu", 0.0, label="relu at exactly 0, where the text fixes the derivative at 0"),
@@ -233,6 +235,7 @@ local_grads = Exercise(
     cases=_CASES,
     random_cases=_random_cases,
     mistakes=_MISTAKES,
+    float64=True,   # Value computes in float64: float32 rounding (3e-8) must not pass
     hint="Write each rule down on paper first, then code it as written: with `out` where "
          "the rule is written with the output (exp, tanh, sigmoid), with the inputs "
          "everywhere else.",
@@ -503,6 +506,10 @@ topological_sort = Exercise(
         Case(({"x": [], "p": ["x"], "q": ["x"], "L": ["p", "q"]}, "L"),
              label="a diamond: x feeds p and q, both feed L"),
         Case(({"a": []}, "a"), label="the output is a leaf: the list is just ['a']"),
+        Case(({"a": [], "z": [], "b": ["z"], "e": ["a"], "c": ["a", "a", "b"],
+               "d": ["z", "z", "e"], "L": ["c", "d"]}, "L"),
+             label="c uses a twice and b once, d uses z twice and e once: each must "
+                   "wait for all of its inputs, not for a count of distinct ones"),
     ],
     random_cases=lambda rng: [*_topo_cases(rng),
                               Case((_CHAIN, "x1999"),
@@ -605,6 +612,16 @@ def _tape_unseeded(tape, values, output):
     return grads
 
 
+def _tape_seeds_at_its_entry(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    for out, op, inputs in reversed(tape):
+        if out == output:
+            grads[out] = 1.0
+        for x, local in _tape_locals(op, inputs, values, out):
+            grads[x] += local * grads[out]
+    return grads
+
+
 def _tape_seeds_last_entry(tape, values, output):
     return _tape_backward(tape, values, tape[-1][0])
 
@@ -702,10 +719,19 @@ tape_backward = Exercise(
                    {"a": 2.0, "c": 1.0000001, "d": -1.0},
                    "dL/da = c + d = 1e-7: two contributions that nearly cancel (float64 "
                    "keeps them; float32 rounds c to 1)"),
+        _tape_case([("u", "mul", ("x", "y")), ("L", "add", ("u", "x"))], {"x": 0.0, "y": 2.0},
+                   "L = x*y + x at x = 0: d(x*y)/dx is y = 2, not out/x = 0/0"),
+        Case(([("u", "mul", ("a", "b"))], {"a": 1.5, "b": -2.0, "u": -3.0}, "a"),
+             label="output a is a leaf that u uses: da/da = 1 and every other "
+                   "gradient is 0"),
     ],
     random_cases=_tape_cases,
     observe=_tape_observe,
     mistakes=[
+        Mistake("the output seeded only when its tape entry is reached",
+                "`output` may be a leaf, with no entry of its own on the tape: seed "
+                "`grads[output] = 1.0` once, before the loop.",
+                _tape_seeds_at_its_entry),
         Mistake("gradients overwritten instead of accumulated",
                 "`grads[x] = ...` keeps only the last contribution to a node used twice. "
                 f"Every operation must add: `grads[x] += ...` {_SEE_ACCUMULATE}.",
@@ -737,7 +763,7 @@ tape_backward = Exercise(
     ],
     hint="Compare each operation's update with the rule u.grad += local derivative * "
          f"v.grad, walking the tape backwards {_SEE_BACKWARD}.",
-    rule="relative error ≤ 1e-7: float64 arithmetic",
+    float64=True,
     doc="Return a dict {node: gradient} for every node in values.",
 )
 
@@ -783,6 +809,20 @@ def _count_edges_of_whole_dict(graph, output):
 def _count_paths_once_per_input(graph, output):
     distinct = {n: list(dict.fromkeys(inputs)) for n, inputs in graph.items()}
     return _count_paths_and_edges(distinct, output)[0], _count_paths_and_edges(graph, output)[1]
+
+
+def _count_in_int64(graph, output):
+    order = _topological_sort(graph, output)
+    paths = {}
+    with np.errstate(over="ignore"):
+        for node in order:
+            paths[node] = (np.sum([paths[x] for x in graph[node]], dtype=np.int64)
+                           if graph[node] else np.int64(1))
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
+def _as_counts(returned, args, kwargs):
+    return returned
 
 
 def _accept_counts(got, expected, case):
@@ -838,9 +878,15 @@ count_paths_and_edges = Exercise(
         Case(({"a": []}, "a"), label="the output is a leaf: 1 path (the empty one), 0 edges"),
         Case((_layered(3, 38), "L"),
              label="38 layers of width 3: 3**38 paths, more than a float holds exactly"),
+        Case((_layered(3, 40), "L"),
+             label="40 layers of width 3: 3**40 paths, more than a numpy int64 holds "
+                   "(2**63 - 1)"),
     ],
     random_cases=_count_cases,
     returns=("paths", "edges"),
+    # judged against the graph as passed: the hint reuses exercise 1.3's sort, which
+    # may consume the graph's lists (1.3 accepts that), so a changed graph is allowed
+    observe=_as_counts,
     accept=_accept_counts,
     rule="counts compared exactly, as integers",
     mistakes=[
@@ -864,6 +910,11 @@ count_paths_and_edges = Exercise(
                 "Repeated inputs are separate edges and give separate paths: sum the "
                 "path counts over graph[node] with repetition.",
                 _count_paths_once_per_input),
+        Mistake("paths counted in numpy int64, which overflows",
+                "A numpy int64 holds at most 2**63 - 1 and wraps around silently past it "
+                "(3**40 is larger). Count with Python integers (int), which never "
+                "overflow: start from 1, not np.int64(1) or an int array.",
+                _count_in_int64),
     ],
     hint="paths[node] = sum of paths[x] over the inputs x (1 for a leaf), in topological "
          "order; edges = sum of len(graph[node]) over the same nodes.",

@@ -24,9 +24,8 @@ import numpy as np
 
 from ._core import Case, Exercise, Mistake, accept_hidden_number
 
-# What a pass means: the tolerance, and the cases pick values where float32
-# arithmetic (about 7 digits) misses it; the chapter computes in float64.
-_RULE = "relative error ≤ 1e-7: float64 arithmetic"
+# What a pass means: float64=True (relative error ≤ 1e-9, which float32 rounding,
+# about 3e-8, cannot meet); the chapter computes in float64.
 
 # Where the chapter teaches what a hint asks for: its headings, as the learner sees them.
 _SEE_LINEAR = '(see chapter 2, "The gradient of a linear layer, for a batch")'
@@ -86,6 +85,12 @@ def _linear_cases(rng):
     return cases
 
 
+_LINEAR_RECTANGULAR = Case(
+    (np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5], [0.0, -2.0, 1.0], [1.5, 1.0, 1.0]]),
+     np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -0.5]]),
+     np.array([[1.0, -1.0], [0.5, 0.0], [-2.0, 1.0], [0.0, 0.5]])),
+    label="4 examples, 3 inputs, 2 outputs: dX is (4, 3) like X, not (4, 2) like dZ")
+
 linear_backward = Exercise(
     id="2.1", name="linear_backward", reference=_linear_backward,
     cases=[
@@ -100,8 +105,9 @@ linear_backward = Exercise(
         Case((np.array([[2.0]]), np.array([[-3.0]]), np.array([[0.5]])),
              label="one example, one input, one output: every array is 1x1"),
     ],
-    random_cases=_linear_cases,
-    rule=_RULE,
+    # last, after the square cases that let a transposed product be named by its values
+    random_cases=lambda rng: [*_linear_cases(rng), _LINEAR_RECTANGULAR],
+    float64=True,
     returns=("dX", "dW", "db"),
     mistakes=[
         Mistake("dW transposed",
@@ -293,7 +299,7 @@ softmax_cross_entropy = Exercise(
     ],
     random_cases=_ce_cases,
     returns=("L", "dZ"),
-    rule=_RULE,
+    float64=True,
     mistakes=[
         Mistake("the 1/B of the mean is missing",
                 "Y_hat - Y is the gradient of the *sum* of the losses. The loss is their mean "
@@ -455,7 +461,7 @@ mlp_backward = Exercise(
                      classes=2)],
     random_cases=_mlp_cases,
     returns=("L", "dWs", "dbs"),
-    rule=_RULE,
+    float64=True,
     mistakes=[
         Mistake("tanh' computed from Z instead of A",
                 "tanh'(Z) = 1 - tanh(Z)**2 = 1 - A**2, with A the layer's output; "
@@ -603,7 +609,7 @@ numerical_gradient = Exercise(
         Case((_CUBE, np.array([[0.5]])), label="a 1x1 theta: the result is 1x1 too"),
     ],
     random_cases=_numgrad_cases,
-    rule=_RULE,
+    float64=True,
     mistakes=[
         Mistake("forward difference",
                 f"(f(theta + h e_i) - f(theta)) / h has error about h f''/2 {_SEE_DIFFERENCES}. "
@@ -682,6 +688,14 @@ def _debug_mean_on_last_layer(X, y, W1, b1, W2, b2):
     return dW1 * len(X), db1 * len(X), dW2, db2
 
 
+def _debug_relu_at_zero(X, y, W1, b1, W2, b2):
+    Z1 = X @ W1.T + b1
+    A1 = np.maximum(Z1, 0)
+    _, d2 = _output_error(A1 @ W2.T + b2, y)
+    d1 = (d2 @ W2) * (Z1 >= 0)
+    return d1.T @ X, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
 def _debug_cases(rng):
     cases = []
     for B, n, K in [(10, 4, 3), (5, 3, 3), (12, 6, 2)]:
@@ -703,10 +717,17 @@ fixed_grads = Exercise(
     cases=[*_debug_cases(np.random.default_rng(1))[:1],
            _debug_case(np.random.default_rng(6), 1, 3, 3, [2], "a batch of one"),
            _debug_case(np.random.default_rng(7), 6, 3, 3, [0, 1, 1, 0, 1, 0],
-                       "labels 0 and 1 only, of 3 classes")],
+                       "labels 0 and 1 only, of 3 classes"),
+           Case((np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.0], [0.5, 2.0, -1.0]]),
+                 np.array([0, 1, 2]),
+                 np.array([[2.0, 2.0, 5.0], [1.0, -0.5, 0.3], [-1.0, 0.4, 2.0]]),
+                 np.array([0.0, 0.1, 0.0]),
+                 np.array([[0.5, -1.0, 0.2], [1.0, 0.3, -0.4], [-0.6, 0.8, 1.0]]),
+                 np.array([0.1, -0.1, 0.0])),
+                label="hidden units with Z1 exactly 0, where ReLU's derivative is 0")],
     random_cases=_debug_cases,
     returns=("dW1", "db1", "dW2", "db2"),
-    rule=_RULE,
+    float64=True,
     mistakes=[
         Mistake("both bugs still there",
                 "This is what buggy_grads returns. Three gradients are B times too large, "
@@ -728,6 +749,10 @@ fixed_grads = Exercise(
                 "Dividing the last layer's gradients by B leaves d1, and so dW1 and db1, "
                 "B times too large. Put the 1/B into d2 itself, before d1 is computed.",
                 _debug_mean_on_last_layer),
+        Mistake("relu' at 0 taken as 1",
+                "ReLU's derivative at exactly 0 is 0, as in chapter 1 and in PyTorch: the "
+                "mask is (Z1 > 0), not (Z1 >= 0). buggy_grads had that line right.",
+                _debug_relu_at_zero),
     ],
     doc="buggy_grads with its two bugs fixed.",
 )

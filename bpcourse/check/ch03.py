@@ -83,9 +83,12 @@ gd_step = Exercise(
         Case((_a(1.0000001, -2.5), _a(1.0, -2.5), 1.0),
              label="theta - lr*g nearly cancels: 1.0000001 - 1 = 1e-7 (float32 rounds "
                    "1.0000001 to 1.00000012)"),
+        Case((_a(1.0000001, 0.5), _a(10.0, 2.0), 0.1),
+             label="1.0000001 - 0.1*10 = 1e-7: lr = 0.1 must stay float64 (as a float32 "
+                   "it is 0.10000000149, and lr*g moves by 1.5e-8)"),
     ],
     random_cases=_gd_cases,
-    rule="relative error ≤ 1e-7: float64 arithmetic",
+    float64=True,
     mistakes=[
         Mistake("sign error: a step up the gradient",
                 "The gradient points uphill; descent goes the other way: theta − lr·g.",
@@ -453,9 +456,20 @@ def _sgd_cases(rng):
     return cases
 
 
+def _sgd_divisible_case():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(12, 2))
+    y = X @ np.array([1.0, -0.5]) + 0.3 * rng.normal(size=12)
+    return Case((np.array([0.2, 0.1]), X, y, 0.2, 2, 4, _rng(7)),
+                label="N = 12, B = 4: three full batches an epoch, and no empty fourth "
+                      "(its mean gradient would be 0/0 = NaN)")
+
+
+_SGD_DIVISIBLE = _sgd_divisible_case()
+
 fixed_sgd = Exercise(
     id="3.4", name="fixed_sgd", reference=_fixed_sgd,
-    cases=_sgd_cases(np.random.default_rng(3))[:1],
+    cases=[*_sgd_cases(np.random.default_rng(3))[:1], _SGD_DIVISIBLE],
     random_cases=_sgd_cases,
     mistakes=[
         Mistake("X and y shuffled with different permutations",

@@ -168,6 +168,13 @@ def grads_power_at_n_zero(op, inputs, out):
     return _right(op, inputs, out)
 
 
+def grads_sigmoid_in_float32(op, inputs, out):
+    if op == "sigmoid":
+        s = np.float32(out)                      # "float32 is enough for a derivative"
+        return (float(s * (1 - s)),)
+    return _right(op, inputs, out)
+
+
 LOCAL_GRADS = [
     (grads_tanh_from_input, "tanh' written with the input: 1 − x²"),
     (grads_sigmoid_mixed, "sigmoid' written as σ(x)(1 − x)"),
@@ -189,6 +196,7 @@ LOCAL_GRADS = [
     (grads_log_from_output, "log' computed from the output: 1/out"),
     (grads_log_from_output_plain, None),    # ZeroDivisionError at x = 1
     (grads_power_at_n_zero, None),
+    (grads_sigmoid_in_float32, None),   # 1 - out at x = 10 loses its digits
 ]
 
 CATALOGUE = {"local_grads": LOCAL_GRADS}
@@ -364,6 +372,32 @@ def topo_dfs_from_every_key(graph, output):
     return order
 
 
+def topo_kahn_distinct_in_degree(graph, output):
+    # Kahn's algorithm on the nodes output needs, but a node's in-degree counts its
+    # distinct inputs while every listed input (with repeats) decrements it
+    needed, stack = set(), [output]
+    while stack:
+        node = stack.pop()
+        if node not in needed:
+            needed.add(node)
+            stack.extend(graph[node])
+    users = {node: [] for node in needed}
+    for node in sorted(needed):
+        for x in graph[node]:
+            users[x].append(node)
+    waiting = {node: len(set(graph[node])) for node in needed}
+    ready = [node for node in sorted(needed) if waiting[node] == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for user in users[node]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return order
+
+
 TOPOLOGICAL_SORT = [
     (topo_forgets_visited, "no record of visited nodes"),
     (topo_output_first, "the backward order, not the forward one"),
@@ -373,6 +407,7 @@ TOPOLOGICAL_SORT = [
     (topo_preorder, "a node appended before its inputs"),
     (topo_recursive, None),   # right on small graphs; RecursionError on the deep chain
     (topo_marks_when_pushed, None),   # not pre-order: the check says which node is early
+    (topo_kahn_distinct_in_degree, None),   # c = f(a, a, b) released before b
 ]
 
 
@@ -488,6 +523,35 @@ def tape_in_float32(tape, values, output):
     return {k: float(v) for k, v in grads.items()}
 
 
+def _mul_from_output(grads, values, x, y, g):
+    # d(x*y)/dx = out / x: right unless x is 0
+    out = values[x] * values[y]
+    grads[x] += out / values[x] * g
+    grads[y] += out / values[y] * g
+
+
+def tape_mul_from_output(tape, values, output):
+    return _tape_backward_with(tape, values, output, _add_ok, _mul_from_output, _tanh_ok)
+
+
+def tape_seeds_when_reached(tape, values, output):
+    grads = {name: 0.0 for name in values}
+    for out, op, inputs in reversed(tape):
+        if out == output:
+            grads[out] = 1.0
+        g = grads[out]
+        if op == "add":
+            for x in inputs:
+                grads[x] += g
+        elif op == "mul":
+            x, y = inputs
+            grads[x] += values[y] * g
+            grads[y] += values[x] * g
+        else:
+            grads[inputs[0]] += (1 - values[out] ** 2) * g
+    return grads
+
+
 TAPE_BACKWARD = [
     (tape_as_given, "gradients overwritten instead of accumulated"),
     (tape_mul_not_fixed, "`mul` still overwrites"),
@@ -498,6 +562,8 @@ TAPE_BACKWARD = [
     (tape_doubles_add, None),
     (tape_seeds_last, "the last entry of the tape seeded instead of output"),
     (tape_in_float32, None),
+    (tape_mul_from_output, None),   # ZeroDivisionError at x = 0
+    (tape_seeds_when_reached, "the output seeded only when its tape entry is reached"),
 ]
 
 
@@ -590,6 +656,15 @@ def count_with_numpy_float32(graph, output):
     return float(paths[output]), sum(len(graph[n]) for n in order)
 
 
+def count_in_int64(graph, output):
+    order = _order(graph, output)
+    paths = {}
+    for node in order:
+        inputs = graph[node]
+        paths[node] = np.array([paths[x] for x in inputs]).sum() if inputs else np.int64(1)
+    return paths[output], sum(len(graph[n]) for n in order)
+
+
 COUNT_PATHS_AND_EDGES = [
     (count_nodes_not_edges, "nodes counted instead of edges"),
     (count_with_sets, "a repeated input counted once"),
@@ -599,6 +674,7 @@ COUNT_PATHS_AND_EDGES = [
     (count_by_listing_paths, None),   # stopped by the time limit
     (count_in_floats, None),          # 3**38 rounded: "compute with Python integers"
     (count_with_numpy_float32, None),
+    (count_in_int64, "paths counted in numpy int64, which overflows"),
 ]
 
 

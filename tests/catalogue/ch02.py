@@ -37,6 +37,12 @@ def linear_extra_inv_b(X, W, dZ):
     return dZ @ W, dW, db
 
 
+def linear_dx_shaped_like_dz(X, W, dZ):
+    dX = np.zeros_like(dZ)               # "the same shape as the error"
+    dX[:] = (dZ @ W)[:, :dZ.shape[1]]
+    return dX, dZ.T @ X, dZ.sum(axis=0)
+
+
 def linear_db_first_row(X, W, dZ):
     dX = np.dot(dZ, W)
     dW = np.dot(dZ.T, X)
@@ -356,6 +362,21 @@ def debug_mean_on_last_layer(X, y, W1, b1, W2, b2):
     return d1.T @ X, d1.sum(axis=0), d2.T @ A1 / B, d2.sum(axis=0) / B
 
 
+def debug_relu_mask_ge(X, y, W1, b1, W2, b2):
+    # both bugs fixed, and the mask "tidied" to >=: relu'(0) = 1
+    Z1, A1, P = _forward(X, W1, b1, W2, b2)
+    d2 = (P - np.eye(P.shape[1])[y]) / X.shape[0]
+    d1 = (d2 @ W2) * (Z1 >= 0)
+    return d1.T @ X, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
+def debug_relu_heaviside_half(X, y, W1, b1, W2, b2):
+    Z1, A1, P = _forward(X, W1, b1, W2, b2)
+    d2 = (P - np.eye(P.shape[1])[y]) / X.shape[0]
+    d1 = (d2 @ W2) * np.heaviside(Z1, 0.5)
+    return d1.T @ X, d1.sum(axis=0), d2.T @ A1, d2.sum(axis=0)
+
+
 # ---------------------------------------------------------------------------
 # 2.7 memory_prediction
 # ---------------------------------------------------------------------------
@@ -377,6 +398,13 @@ def predict_not_a_letter():
     return "double"
 
 
+def ce_mean_factor_in_float32(Z, y):
+    B, K = Z.shape
+    log_p = _log_softmax(Z)
+    inv_b = np.float32(1 / B)            # "a float32 scalar keeps the array small"
+    return float(-log_p[np.arange(B), y].mean()), (np.exp(log_p) - np.eye(K)[y]) * inv_b
+
+
 CATALOGUE = {
     "linear_backward": [
         (linear_dw_transposed, "dW transposed"),
@@ -384,6 +412,7 @@ CATALOGUE = {
         (linear_db_mean, "bias gradient averaged"),
         (linear_extra_inv_b, "an extra 1/B"),
         (linear_db_first_row, "bias gradient not summed"),
+        (linear_dx_shaped_like_dz, None),   # right only while W is square
     ],
     "ce_grad_by_hand": [
         (by_hand_no_mean, "the 1/B of the mean is missing"),
@@ -404,6 +433,7 @@ CATALOGUE = {
         (ce_global_max, "one maximum for the whole array, not one per row"),
         (ce_classes_from_labels, None),   # a shape error on labels without the last class
         (ce_squeezed, None),
+        (ce_mean_factor_in_float32, None),   # 1/B rounded: 3e-8, float64 asks for 1e-9
     ],
     "mlp_backward": [
         (mlp_deriv_of_z, "tanh' computed from Z instead of A"),
@@ -428,6 +458,8 @@ CATALOGUE = {
         (debug_still_no_mean, "the 1/B is still missing"),
         (debug_mean_twice, "1/B applied twice"),
         (debug_mean_on_last_layer, "1/B applied to dW2 and db2 only"),
+        (debug_relu_mask_ge, "relu' at 0 taken as 1"),
+        (debug_relu_heaviside_half, None),
     ],
     "memory_prediction": [
         (predict_same, "(a) the same"),

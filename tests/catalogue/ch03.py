@@ -53,6 +53,11 @@ def gd_in_float32(theta, g, lr):
     return step.astype(theta.dtype)      # "float32 is enough for a step"
 
 
+def gd_lr_as_float32(theta, g, lr):
+    lr = np.float32(lr)                  # "the weights are float32 anyway"
+    return theta - lr * g
+
+
 GD_STEP = [
     (gd_plus, "sign error: a step up the gradient"),
     (gd_forgot_lr, "learning rate missing"),
@@ -62,6 +67,7 @@ GD_STEP = [
     (gd_hardcoded, "learning rate fixed at 0.1"),
     (gd_in_place, None),
     (gd_in_float32, None),
+    (gd_lr_as_float32, None),   # lr = 0.1 rounded to 0.10000000149
 ]
 
 # ---------------------------------------------------------------------------
@@ -275,6 +281,18 @@ def sgd_dropped_schedule(theta, X, y, lr0, epochs, batch_size, rng):
     return theta
 
 
+def sgd_one_batch_more(theta, X, y, lr0, epochs, batch_size, rng):
+    N = len(y)
+    for epoch in range(epochs):
+        lr = lr0 * 0.5**epoch
+        order = rng.permutation(N)
+        for k in range(N // batch_size + 1):       # "+ 1 for the short last batch"
+            idx = order[k * batch_size:(k + 1) * batch_size]
+            g = X[idx].T @ (X[idx] @ theta - y[idx]) / len(idx)
+            theta = theta - lr * g
+    return theta
+
+
 FIXED_SGD = [
     (sgd_only_in_place_fixed, "X and y shuffled with different permutations"),
     (sgd_only_shuffle_fixed, None),   # still updates theta in place: the check says so
@@ -283,6 +301,7 @@ FIXED_SGD = [
     (sgd_halves_every_step, "learning rate halved every step"),
     (sgd_divides_by_batch_size, "divided by batch_size on the last, shorter batch"),
     (sgd_dropped_schedule, "schedule removed"),
+    (sgd_one_batch_more, None),   # N = 12, B = 4: an empty batch, 0/0 = NaN
 ]
 
 # ---------------------------------------------------------------------------
