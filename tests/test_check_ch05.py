@@ -51,7 +51,7 @@ def test_the_check_uses_the_packages_reference():
 def test_reference_passes():
     result = EXERCISE(optim.adam_step)
     assert (result.status, result.passed, result.total) == ("passed", 19, 19)
-    assert str(result) == "✓ adam_step: 19/19 cases (relative error ≤ 1e-7: float64 arithmetic)"
+    assert str(result) == "✓ adam_step: 19/19 cases (float64, relative error ≤ 1e-9)"
 
 
 def test_the_notebook_solution_passes():
@@ -81,7 +81,7 @@ def test_eps_inside_sqrt_fails_only_where_eps_matters():
     # tiny-gradient and large-eps cases exist to catch it.
     with pytest.raises(CheckFailed) as info:
         EXERCISE(catalogue.adam_eps_in_sqrt)
-    assert "tiny gradients" in str(info.value)
+    assert info.value.result.mistake == "eps inside the square root"
     assert info.value.result.passed >= 10   # the ordinary cases pass
 
 
@@ -131,16 +131,18 @@ def test_eps_squared_is_named_as_such_not_as_ignored_hyperparameters():
     for case in CASES:
         mine = catalogue.adam_eps_squared(*case.args, **case.kwargs)
         expected = EXERCISE.expected(case)
-        if max(rel_error(a, b) for a, b in zip(mine[:3], expected[:3], strict=True)) > 1e-7:
+        tol = EXERCISE.tol
+        if max(rel_error(a, b) for a, b in zip(mine[:3], expected[:3], strict=True)) > tol:
             theirs = mistake.fn(*case.args, **case.kwargs)
-            assert max(rel_error(a, b) for a, b in zip(mine[:3], theirs[:3], strict=True)) <= 1e-7
+            assert max(rel_error(a, b) for a, b in zip(mine[:3], theirs[:3], strict=True)) <= tol
 
 
 def test_float32_work_is_rejected_and_named():
     with pytest.raises(CheckFailed) as info:
         EXERCISE(catalogue.adam_float32)
-    assert info.value.result.mistake == "computed in float32"
-    assert "float64" in info.value.result.hint
+    # no mistake can reproduce float32 numbers at float64's 1e-9: the error line
+    # says the error has the size of float32 rounding
+    assert "float32" in str(info.value) and "float64" in str(info.value)
 
 
 @pytest.mark.parametrize("name", ["adam_step", "adagrad_step", "rmsprop_step", "adamw_step"])
