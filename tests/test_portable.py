@@ -249,8 +249,13 @@ def test_every_construct_of_the_chapters_and_pages_is_known():
 # --- against the built website -----------------------------------------------------------
 
 
+# Sphinx's smartquotes print "PyTorch's" as "PyTorch’s"; a notebook keeps the typed quote.
+_STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def _plain(fragment):
-    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+    text = htmllib.unescape(re.sub(r"<[^>]+>", "", fragment)).translate(_STRAIGHT)
+    return " ".join(text.split())
 
 
 def _markdown_text(markdown):
