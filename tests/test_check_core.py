@@ -923,3 +923,44 @@ def test_a_float64_check_says_when_an_error_is_float32_sized():
         assert "float32 rounding" not in str(result)
     finally:
         REGISTRY.pop("_toy_f64")
+
+
+def _adam_in_float32(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam right, but stored in float32 and handed back as float64."""
+    theta, g = theta.astype(np.float32), g.astype(np.float32)
+    m, v = m.astype(np.float32), v.astype(np.float32)
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta.astype(np.float64), m.astype(np.float64), v.astype(np.float64), t
+
+
+def _adam_eps_missing(theta, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam in float64 without eps: a different formula, off by only ~1e-8 here."""
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return theta - lr * (m / (1 - beta1**t)) / np.sqrt(v / (1 - beta2**t)), m, v, t
+
+
+def test_the_float32_remark_needs_float32_numbers_not_just_a_small_error():
+    # both errors are far below 1e-6; only the float32 learner's numbers are
+    # all float32 numbers, and only it is told that its work looks float32
+    from bpcourse import optim
+
+    exercise = Exercise(id="0.9", name="_toy_adam64", reference=optim.adam_step,
+                        cases=[Case((np.array([1.0, -0.5]), np.array([2e-3, -1e-3]),
+                                     np.zeros(2), np.zeros(2), 0))],
+                        float64=True, returns=("theta", "m", "v", "t"))
+    try:
+        f32 = exercise.run(_adam_in_float32)
+        assert f32.status == "failed"
+        assert "float32 rounding" in str(f32) and "float64 throughout" in str(f32)
+        no_eps = exercise.run(_adam_eps_missing)
+        assert no_eps.status == "failed"
+        assert "relative error of theta is 1.00e-08" in str(no_eps)
+        assert "float32" not in str(no_eps)
+        assert "differ from the expected ones in about the 8th significant digit" in str(no_eps)
+    finally:
+        REGISTRY.pop("_toy_adam64")

@@ -458,9 +458,14 @@ class Exercise:
         text = (f"relative error of {where} is {err:.2e} > tolerance "
                 f"{self.tol:.0e} (max |x - y| / max(1e-8, |x| + |y|))")
         if self.float64 and err < 1e-6:
-            text += (". An error this small is the size of float32 rounding (about 1e-8): "
-                     "is a number or an array in your code float32? The text asks for "
-                     "float64 throughout")
+            if _float32_rounded(expected, got):
+                text += (". Every number of yours is a float32 number, and the error is "
+                         "the size of float32 rounding (about 1e-8): is a number or an "
+                         "array in your code float32? The text asks for float64 "
+                         "throughout")
+            else:
+                text += (f". Your numbers differ from the expected ones in about the "
+                         f"{_ordinal(_digit(err))} significant digit")
         return text
 
     def _wrong_answers(self, wrong, n, run=None):
@@ -569,6 +574,33 @@ def _parameters(fn):
         return inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return {}
+
+
+def _float32_rounded(expected, got):
+    """Whether got looks like float32 work: every value of it is a float32 number
+    (float64 work almost never lands on one) while the reference's are not all.
+    An error of float32's size alone says nothing: a different formula (Adam
+    without eps) can be off by 1e-7 too."""
+    try:
+        e = np.asarray(expected, dtype=np.float64)
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    with np.errstate(all="ignore"):
+        def in_float32(x):
+            return bool(np.all(x.astype(np.float32).astype(np.float64) == x))
+        return in_float32(g) and not in_float32(e)
+
+
+def _digit(err):
+    """The significant digit in which two numbers at relative error ``err``
+    (|x - y| / (|x| + |y|), half their relative difference) first differ."""
+    return int(np.floor(-np.log10(2 * err))) + 1
+
+
+def _ordinal(k):
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
 
 
 def _low_precision(value):

@@ -498,6 +498,7 @@ fixed_sgd = Exercise(
     hint="Two things are wrong in buggy_sgd: how the examples are shuffled, and how theta "
          "is updated. Run it twice from the same theta0 and print theta0 afterwards.",
     doc="buggy_sgd with its two bugs fixed.",
+    float64=True,
 )
 
 
@@ -631,6 +632,7 @@ warmup_cosine_lr = Exercise(
          "check both ends of each against the formula in "
          'chapter 3, "The schedules used in practice".',
     doc='See chapter 3, "The schedules used in practice".',
+    float64=True,
 )
 
 

@@ -293,6 +293,18 @@ def sgd_one_batch_more(theta, X, y, lr0, epochs, batch_size, rng):
     return theta
 
 
+def sgd_rounded_to_float32(theta, X, y, lr0, epochs, batch_size, rng):
+    N = len(y)
+    for epoch in range(epochs):
+        lr = lr0 * 0.5**epoch
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            g = X[idx].T @ (X[idx] @ theta - y[idx]) / len(idx)
+            theta = theta - lr * g
+    return theta.astype(np.float32).astype(np.float64)   # "weights are stored in float32"
+
+
 FIXED_SGD = [
     (sgd_only_in_place_fixed, "X and y shuffled with different permutations"),
     (sgd_only_shuffle_fixed, None),   # still updates theta in place: the check says so
@@ -302,6 +314,7 @@ FIXED_SGD = [
     (sgd_divides_by_batch_size, "divided by batch_size on the last, shorter batch"),
     (sgd_dropped_schedule, "schedule removed"),
     (sgd_one_batch_more, None),   # N = 12, B = 4: an empty batch, 0/0 = NaN
+    (sgd_rounded_to_float32, None),   # float64 asked: float32 rounding misses 1e-9
 ]
 
 # ---------------------------------------------------------------------------
@@ -366,6 +379,16 @@ def wc_warmup_max(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01):
     return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * progress)) / 2
 
 
+def wc_in_float32(step, lr0, warmup, total, lr_min=0.0, start_factor=0.01):
+    lr0, lr_min = np.float32(lr0), np.float32(lr_min)   # "a rate needs no float64"
+    if step < warmup:
+        lr = lr0 * (start_factor + (1 - start_factor) * np.float32(step / warmup))
+    else:
+        progress = np.float32((step - warmup) / (total - warmup))
+        lr = lr_min + (lr0 - lr_min) * (1 + np.cos(np.float32(np.pi) * progress)) / 2
+    return float(lr)
+
+
 WARMUP_COSINE_LR = [
     (wc_warmup_from_zero, "warm-up ramp lr0·t/warmup, from 0"),
     (wc_warmup_max, "warm-up ramp lr0·max(start_factor, t/warmup)"),
@@ -376,6 +399,7 @@ WARMUP_COSINE_LR = [
     (wc_forgot_lr_min, "lr_min ignored"),
     (wc_lr_min_on_top, "lr_min added without shrinking the range"),
     (wc_integer_progress, None),   # // makes the warm-up a flat step
+    (wc_in_float32, None),   # float64 asked: float32 arithmetic misses 1e-9
 ]
 
 # ---------------------------------------------------------------------------
