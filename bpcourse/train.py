@@ -138,24 +138,29 @@ def _in_notebook():
 
 
 class _Progress:
-    """A text progress line: ``\\r`` rewrites in a terminal, a display update in Jupyter."""
+    """A text progress line: ``\\r`` rewrites in a terminal, a display update in Jupyter.
+
+    In Jupyter the updating line starts empty and is emptied again at the end,
+    when the last line is printed for good: a notebook saved by a runner that
+    drops display updates (nbval, and so the website) then shows the finished
+    line, not the first one.
+    """
 
     def __init__(self, verbose):
         self.mode = None if not verbose else ("notebook" if _in_notebook() else "terminal")
-        self.handle, self.last, self.width = None, 0.0, 0
+        self.handle, self.last, self.width, self.text = None, 0.0, 0, None
 
     def show(self, text, force=False):
         now = time.perf_counter()
         if self.mode is None or (not force and now - self.last < 0.1):
             return
-        self.last = now
+        self.last, self.text = now, text
         if self.mode == "notebook":
             from IPython.display import display
-            bundle = {"text/plain": text}
             if self.handle is None:
-                self.handle = display(bundle, raw=True, display_id=True)
-            else:
-                self.handle.update(bundle, raw=True)
+                self.handle = display({"text/html": "", "text/plain": ""}, raw=True,
+                                      display_id=True)
+            self.handle.update({"text/plain": text}, raw=True)
         else:
             sys.stdout.write("\r" + text.ljust(self.width))
             sys.stdout.flush()
@@ -166,6 +171,13 @@ class _Progress:
             sys.stdout.write("\n")
             sys.stdout.flush()
             self.width = 0
+
+    def close(self):
+        """In Jupyter: empty the updating line and print the last one for good."""
+        if self.mode == "notebook" and self.handle is not None:
+            self.handle.update({"text/html": "", "text/plain": ""}, raw=True)
+            print(self.text)
+            self.handle = None
 
 
 def _bar(done, total, width=20):
@@ -278,6 +290,7 @@ def fit(model, loss_fn, data, optimizer, epochs, batch_size, rng, schedule=None,
     if hist.diverged:
         progress.show(hist.message, force=True)
         progress.newline()
+    progress.close()
     return hist
 
 

@@ -114,7 +114,7 @@ def test_terminal_progress_and_quiet(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_notebook_progress_is_one_updating_display(monkeypatch):
+def test_notebook_progress_is_one_updating_display(monkeypatch, capsys):
     import IPython.display
 
     calls = []
@@ -133,7 +133,12 @@ def test_notebook_progress_is_one_updating_display(monkeypatch):
     model = nn.MLP([2, 4, 2], rng=np.random.default_rng(0))
     train.fit(model, F.cross_entropy, (X, y), optim.Adam(model.parameters()), 3, 60,
               np.random.default_rng(0))
-    assert [c[0] for c in calls].count("display") == 1 and calls[-1][1].startswith("epoch 3")
+    # one display, created empty (what a runner that drops updates saves) ...
+    assert [c[0] for c in calls].count("display") == 1 and calls[0] == ("display", "")
+    # ... updated as training goes, emptied at the end ...
+    assert calls[-2][1].startswith("epoch 3") and calls[-1] == ("update", "")
+    # ... and the finished line printed for good
+    assert capsys.readouterr().out == calls[-2][1] + "\n"
 
 
 def test_accuracy_and_evaluate_by_hand():
