@@ -257,12 +257,13 @@ def _mnist1d_generate(args):
         raise TypeError(f"mnist1d() got unknown parameters {sorted(unknown)};"
                         f" it takes {sorted(k for k in defaults if k != 'url')}")
     options = type("Args", (), {**defaults, **args})
-    py_state, np_state = random.getstate(), np.random.get_state()
+    # the legacy global state is what the generator seeds: save it to give it back
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     try:
         made = make_dataset(options)
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
     return (made["x"].astype(np.float64), made["y"].astype(np.int64),
             made["x_test"].astype(np.float64), made["y_test"].astype(np.int64))
 

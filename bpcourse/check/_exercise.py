@@ -377,8 +377,8 @@ class Exercise:
         except Exception as err:
             return self._problem(trial, f"{self.name}: its answer could not be read on case {k}",
                                  ("Problem", f"reading the answer failed with "
-                                             f"{type(err).__name__}: {message(err)}. Did your function "
-                                             "change or delete part of its inputs?"))
+                                             f"{type(err).__name__}: {message(err)}. Did your"
+                                             " function change or delete part of its inputs?"))
         found = leaves(trial.expected, trial.got, "the result", self.returns)
         if isinstance(found, str):
             return self._problem(trial, f"{self.name} returned the wrong kind of value on "
