@@ -208,7 +208,7 @@ def message(err):
     exception class whose ``__str__`` itself raises must not crash the check)."""
     try:
         return str(err)
-    except Exception:   # noqa: BLE001
+    except Exception:
         return "(its message could not be shown: its __str__ raised an exception)"
 
 

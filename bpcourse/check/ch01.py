@@ -937,7 +937,7 @@ def _run_the_experiment():
         L.backward()
         M = L * 2
         M.backward()
-    except Exception:   # noqa: BLE001 - option E: "an error"
+    except Exception:
         return "E"
     options = {9.0: "B", 18.0: "A", 27.0: "C"}
     return options.get(a.grad, "D" if a.grad > 27.0 else "?")
