@@ -1341,6 +1341,21 @@ def adaptive_explorer(steps=200):
                    w.HBox([alpha_w, wd_w]), picture])
 
 
+def _race_frames(runs, gaps, path_lines, loss_lines, steps, frames):
+    """A race player's frames: ``(draw, captions, n_frames)``. Frame k shows each run's
+    path (in ``path_lines[key]``) and loss gap (``loss_lines[key]``) up to a later step."""
+    ends = np.unique(np.linspace(2, steps, frames).astype(int))
+
+    def draw(k):
+        end = ends[k]
+        for key, run in runs.items():
+            path_lines[key].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
+            g = gaps[key][:end + 1]
+            loss_lines[key].set_data(np.arange(len(g)), g)
+
+    return draw, [f"after {end} steps" for end in ends], len(ends)
+
+
 def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=400):
     """The explorer's kernel-free face: optimizers race on two bowls, step by step.
 
@@ -1363,7 +1378,7 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     width = plot.PLAYER_SIZE[0]
     fig = Figure(figsize=(width, 0.85 * width), dpi=plot.PLAYER_DPI)
     grid = fig.add_gridspec(2, 2, height_ratios=[1.6, 1])   # square bowls, full width
-    lines = {}
+    lines, loss_lines = {}, {}
     for col, (b, (bowl, _)) in enumerate(bowls.items()):
         ax = fig.add_subplot(grid[0, col])
         plot.plot_surface(bowl, ax=ax, n=60, levels=10, show_minima=False,
@@ -1375,8 +1390,8 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
     ax_l = fig.add_subplot(grid[1, :])
     for k, name in enumerate(best_lrs):
         for b, style in (("axis-aligned", "-"), ("rotated", "--")):
-            (lines[name, b, "loss"],) = ax_l.semilogy([], [], style, color=plot.COLORS[k],
-                                                      label=name if b == "rotated" else None)
+            (loss_lines[name, b],) = ax_l.semilogy([], [], style, color=plot.COLORS[k],
+                                                   label=name if b == "rotated" else None)
     gaps = {key: _gap(run, bowls[key[1]][0]) for key, run in runs.items()}
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
     ax_l.set_xlim(0, steps)
@@ -1387,19 +1402,10 @@ def adaptive_player(best_lrs, start, kappa=100, steps=120, frames=15, interval=4
                    fontsize=10)
     ax_l.legend(loc="upper right", ncol=2, fontsize=9)   # inside: the bowls keep the width
     fig.tight_layout()
-    ends = np.unique(np.linspace(2, steps, frames).astype(int))
-
-    def draw(k):
-        end = ends[k]
-        for (name, b), run in runs.items():
-            lines[name, b].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
-            g = gaps[name, b][:end + 1]
-            lines[name, b, "loss"].set_data(np.arange(len(g)), g)
-
-    captions = [f"after {end} steps" for end in ends]
+    draw, captions, n_frames = _race_frames(runs, gaps, lines, loss_lines, steps, frames)
     alt = (f"{', '.join(best_lrs)} on an axis-aligned and a rotated bowl (top) and their "
            "losses against the step (bottom), one frame per number of steps")
-    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
+    return frames_player(fig, draw, n_frames, captions=captions, interval=interval, alt=alt)
 
 
 def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interval=400):
@@ -1425,11 +1431,11 @@ def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interv
     if box is not None:
         ax_s.set_xlim(box[0], box[1])
         ax_s.set_ylim(box[2], box[3])
-    lines = {}
+    lines, loss_lines = {}, {}
     for k, name in enumerate(lrs):
         (lines[name],) = ax_s.plot([], [], "-", lw=1.3, color=plot.COLORS[k],
                                    label=f"{name}, lr = {lrs[name]:.3g}")
-        (lines[name, "loss"],) = ax_l.semilogy([], [], color=plot.COLORS[k])
+        (loss_lines[name],) = ax_l.semilogy([], [], color=plot.COLORS[k])
     gaps = {name: _gap(run, surface) for name, run in runs.items()}
     finite = np.concatenate([g[np.isfinite(g)] for g in gaps.values()])
     ax_l.set_xlim(0, steps)
@@ -1439,19 +1445,10 @@ def race_player(surface, lrs, start=None, steps=200, frames=15, box=None, interv
     fig.legend(*ax_s.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9,
                frameon=False)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
-    ends = np.unique(np.linspace(2, steps, frames).astype(int))
-
-    def draw(k):
-        end = ends[k]
-        for name, run in runs.items():
-            lines[name].set_data(run.path[:end + 1, 0], run.path[:end + 1, 1])
-            g = gaps[name][:end + 1]
-            lines[name, "loss"].set_data(np.arange(len(g)), g)
-
-    captions = [f"after {end} steps" for end in ends]
+    draw, captions, n_frames = _race_frames(runs, gaps, lines, loss_lines, steps, frames)
     alt = (f"{', '.join(lrs)} on {surface.name}'s function: paths on the contours and "
            "losses against the step, one frame per number of steps")
-    return frames_player(fig, draw, len(ends), captions=captions, interval=interval, alt=alt)
+    return frames_player(fig, draw, n_frames, captions=captions, interval=interval, alt=alt)
 
 
 # --- chapter 7 ---
