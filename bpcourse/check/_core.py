@@ -21,12 +21,10 @@ This module gathers their public names, so ``from ._core import Exercise``
 from ._compare import TOL, rel_error
 from ._exercise import (
     REGISTRY,
-    SEED,
     TOL_FLOAT64,
     Case,
     Exercise,
     Mistake,
-    Problem,
     accept_hidden_number,
 )
 from ._report import (
@@ -40,9 +38,8 @@ from ._report import (
     install_handler,
     tol_text,
 )
-from ._running import TIME_LIMIT
 
-__all__ = ["Case", "Mistake", "Exercise", "Problem", "Result", "CheckFailed", "REGISTRY",
+__all__ = ["Case", "Mistake", "Exercise", "Result", "CheckFailed", "REGISTRY",
            "rel_error", "accept_hidden_number", "tol_text", "TOL", "TOL_FLOAT64",
-           "TIME_LIMIT", "MIME", "SEED", "PASSED", "FAILED", "NOT_ATTEMPTED",
+           "MIME", "PASSED", "FAILED", "NOT_ATTEMPTED",
            "install_handler", "_on_check_failed"]

@@ -577,54 +577,56 @@ def _train_cases(rng):
                     for k, s in enumerate(seeds)]
 
 
-def _train_no_zero_grad(model, optimizer, batches, max_norm):
+def _loop_with(model, optimizer, batches, *, zero_first=True, loss_input=None,
+               before_step=None, after_step=None):
+    """The shared loop of the mistakes below: zero, forward, loss, backward,
+    ``before_step()``, step, ``after_step()``. Each mistake changes one of these."""
     import torch
     losses = []
     for X, y in batches:
-        loss = torch.nn.functional.cross_entropy(model(X), y)
+        if zero_first:
+            optimizer.zero_grad()
+        out = model(X)
+        loss = torch.nn.functional.cross_entropy(loss_input(out) if loss_input else out, y)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        if before_step:
+            before_step()
         optimizer.step()
+        if after_step:
+            after_step()
         losses.append(loss.item())
     return losses
+
+
+def _softmax(out):
+    import torch
+    return torch.softmax(out, dim=1)
+
+
+def _clip(model, max_norm):
+    import torch
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+
+
+def _train_no_zero_grad(model, optimizer, batches, max_norm):
+    return _loop_with(model, optimizer, batches, zero_first=False,
+                      before_step=lambda: _clip(model, max_norm))
 
 
 def _train_softmax_first(model, optimizer, batches, max_norm):
-    import torch
-    losses = []
-    for X, y in batches:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(torch.softmax(model(X), dim=1), y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches, loss_input=_softmax,
+                      before_step=lambda: _clip(model, max_norm))
 
 
 def _train_no_clip(model, optimizer, batches, max_norm):
-    import torch
-    losses = []
-    for X, y in batches:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches)
 
 
 def _train_zero_before_step(model, optimizer, batches, max_norm):
-    import torch
-    losses = []
-    for X, y in batches:
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    def clip_then_zero():
+        _clip(model, max_norm)
         optimizer.zero_grad()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches, zero_first=False, before_step=clip_then_zero)
 
 
 torch_train = _TorchExercise(
@@ -698,55 +700,23 @@ def _loop_cases(rng):
 def _loop_no_zero_grad(model, optimizer, batches, gamma):
     import torch
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)
-    losses = []
-    for X, y in batches:
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches, zero_first=False, after_step=scheduler.step)
 
 
 def _loop_softmax(model, optimizer, batches, gamma):
     import torch
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)
-    losses = []
-    for X, y in batches:
-        optimizer.zero_grad()
-        probs = torch.softmax(model(X), dim=1)
-        loss = torch.nn.functional.cross_entropy(probs, y)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches, loss_input=_softmax, after_step=scheduler.step)
 
 
 def _loop_scheduler_first(model, optimizer, batches, gamma):
     import torch
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)
-    losses = []
-    for X, y in batches:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        scheduler.step()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches, before_step=scheduler.step)
 
 
 def _loop_no_scheduler(model, optimizer, batches, gamma):
-    import torch
-    losses = []
-    for X, y in batches:
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(X), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    return _loop_with(model, optimizer, batches)
 
 
 fixed_torch_loop = _TorchExercise(
