@@ -10,6 +10,7 @@ check recognises exactly that one and shows its hint.
 Chapter files (test_check_chNN*.py) test what is particular to each check.
 """
 
+import importlib.util
 import inspect
 import re
 import time
@@ -58,7 +59,12 @@ def test_reference_passes_every_case(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_check_is_fast(name):
-    # Checks run on every "Run all" of a chapter.
+    # Checks run on every "Run all" of a chapter. The bound is on the check:
+    # PyTorch's one-off imports (seconds, once per kernel: torch, and the
+    # torch._dynamo that torch.optim loads on its first optimizer; chapter 7's
+    # exercises) are paid before the clock starts, whichever test runs first.
+    if importlib.util.find_spec("torch") is not None:
+        import torch._dynamo  # noqa: F401
     start = time.perf_counter()
     REGISTRY[name].run(REGISTRY[name].reference)
     assert time.perf_counter() - start < 0.5
